@@ -1,0 +1,1 @@
+"""Engagement: points ledger, stickiness score and tiers, the delivery policy."""

@@ -1,0 +1,1 @@
+"""Candidate-facing handlers, one module per intent family."""

@@ -1,0 +1,153 @@
+"""Router and Dispatcher: `@router.on(role=..., intent=...)` registers handlers; the dispatcher looks them up in
+the include order and falls back to an `unknown` handler, as aiogram's include_routers and wechatpy's registry do."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Callable
+
+from nlp.intents import Intent
+
+
+class Role(StrEnum):
+    CANDIDATE = "candidate"
+    MENTOR = "mentor"
+    HR = "hr"
+    STRANGER = "stranger"  # not registered
+
+
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class Handler:
+    fn: Callable[..., Any]
+    role: str
+    intent: str
+    flags: dict[str, Any] = field(default_factory=dict)
+    router: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.fn.__module__}.{self.fn.__name__}"
+
+    @property
+    def doc(self) -> str:
+        """The one-line docstring: when it fires and what it sends."""
+        return (inspect.getdoc(self.fn) or "").splitlines()[0] if self.fn.__doc__ else ""
+
+
+@dataclass(frozen=True)
+class StateHandler:
+    fn: Callable[..., Any]
+    flow: str
+    state: str
+
+
+class Router:
+    def __init__(self, name: str):
+        self.name = name
+        self.handlers: list[Handler] = []
+        self.state_handlers: list[StateHandler] = []
+
+    def on(self, *, role: str | Role = ANY, intent: str | Intent = ANY, **flags: Any):
+        """Register `fn(ctx, msg)` for a (role, intent); flags travel with it (`help=True`, `proactive=False`)."""
+
+        def register(fn):
+            self.handlers.append(Handler(fn, str(role), str(intent), flags, self.name))
+            return fn
+
+        return register
+
+    def on_state(self, flow: str, state: str):
+        """Register `fn(ctx, msg)` for a person who is inside `flow` at `state` (conversation state)."""
+
+        def register(fn):
+            self.state_handlers.append(StateHandler(fn, flow, str(state)))
+            return fn
+
+        return register
+
+
+class Dispatcher:
+    def __init__(self, *routers: Router):
+        self.routers: list[Router] = []
+        self.include(*routers)
+
+    def include(self, *routers: Router) -> "Dispatcher":
+        self.routers.extend(routers)
+        return self
+
+    @property
+    def handlers(self) -> list[Handler]:
+        return [h for r in self.routers for h in r.handlers]
+
+    def find(self, role: str, intent: str) -> Handler | None:
+        """First match in include order: exact (role, intent), then role wildcard, then intent wildcard."""
+        for want_role, want_intent in ((role, intent), (ANY, intent), (role, ANY), (ANY, ANY)):
+            for h in self.handlers:
+                if h.role == want_role and h.intent == want_intent:
+                    return h
+        return None
+
+    def find_state(self, flow: str, state: str) -> StateHandler | None:
+        for r in self.routers:
+            for h in r.state_handlers:
+                if h.flow == flow and h.state == state:
+                    return h
+        return None
+
+    def help_entries(self, role: str) -> list[Handler]:
+        """Handlers a person of this role can use and that asked to be listed in 帮助, in include order."""
+        seen: set[str] = set()
+        out = []
+        for h in self.handlers:
+            if h.flags.get("help") and h.role in (role, ANY) and h.intent not in seen:
+                seen.add(h.intent)
+                out.append(h)
+        return out
+
+
+Middleware = Callable[[Any, Any], Any]
+
+
+class Pipeline:
+    """Runs one inbound through the middlewares (always) and then the one handler that fits.
+
+    Middlewares are cross-cutting rules (engagement signals, hesitation check) that must see every message,
+    whatever handler answers; they may return extra replies.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, classify: Callable[[str], Any]):
+        self.dispatcher = dispatcher
+        self.classify = classify
+        self.middlewares: list[Middleware] = []
+
+    def use(self, middleware: Middleware) -> Middleware:
+        self.middlewares.append(middleware)
+        return middleware
+
+    def run(self, ctx, msg) -> list:
+        from handlers.reply import as_replies
+
+        replies = []
+        for mw in self.middlewares:
+            replies.extend(as_replies(mw(ctx, msg)))
+        replies[:0] = as_replies(self.route(ctx, msg))
+        return replies
+
+    def route(self, ctx, msg):
+        if ctx.role == Role.STRANGER:
+            handler = self.dispatcher.find(Role.STRANGER, ANY)
+            return handler.fn(ctx, msg) if handler else None
+        if ctx.state is not None:
+            sh = self.dispatcher.find_state(ctx.state.flow, ctx.state.state)
+            if sh is not None:
+                result = sh.fn(ctx, msg)
+                if result is not NotImplemented:  # a flow step may decline and let intent routing answer
+                    return result
+        ctx.extra["intent"] = result = self.classify(msg.text or "")
+        handler = self.dispatcher.find(ctx.role, result.intent)
+        return handler.fn(ctx, msg) if handler else None

@@ -1,0 +1,1 @@
+"""Understanding what people write: jieba tokenising, intent classification, hesitation detection."""

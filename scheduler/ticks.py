@@ -1,0 +1,29 @@
+"""Tick functions: module-level, explicit ids, each taking the services container. APScheduler only calls them."""
+
+from __future__ import annotations
+
+import logging
+
+from scheduler import lease
+
+log = logging.getLogger(__name__)
+
+
+def dispatch_outbox(services) -> dict:
+    """Every few seconds: while this worker holds the lease, send what is due in the outbox."""
+    now = services.clock.now()
+    if not lease.hold(services.engine, services.owner, now):
+        return {"active": False}
+    stats = services.outbox.dispatch()
+    info = {"active": True, "sent": stats.sent, "retried": stats.retried, "failed": stats.failed, "held": stats.held,
+            "suppressed": stats.suppressed}
+    if stats.total:
+        log.info("outbox: %s", info)
+        lease.hold(services.engine, services.owner, services.clock.now(), info=info)
+    return info
+
+
+TICKS = {
+    # id: (function, interval config key)
+    "dispatch_outbox": (dispatch_outbox, "OUTBOX_TICK_SECONDS"),
+}
