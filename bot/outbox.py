@@ -210,7 +210,7 @@ class Outbox:
     def _deliver(self, item: OutboxItem, transport, stats: DispatchStats | None = None) -> bool:
         stats = stats if stats is not None else DispatchStats()
         now = self.clock.now()
-        with Session(self.engine) as db:
+        with Session(self.engine, expire_on_commit=False) as db:
             item = db.merge(item)
             candidate = db.get(Candidate, item.candidate_id) if item.candidate_id else None
             decision = decide(item.category, candidate, now, self.policy())

@@ -61,8 +61,10 @@ def process(services, inbound: Inbound) -> Processed:
                 category=reply.category if reply.category != Category.alert else Category.reply,
                 candidate_id=cand.id if cand else None,
             )
+        db.flush()
+        ids = [i.id for i in queued]
         db.commit()
-        return Processed(reply_ids=[i.id for i in queued], role=str(ctx.role))
+        return Processed(reply_ids=ids, role=str(ctx.role))
 
 
 __all__ = ["Processed", "process", "Channel"]
