@@ -23,10 +23,12 @@ DEFAULT_TIMEOUT = (3.05, 10)
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, code: int | None = None, retryable: bool):
+    def __init__(self, message: str, *, code: int | None = None, retryable: bool, tag: str | None = None):
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+        # Short, stable label stored as the outbox row's reason: the platform code, or what went wrong.
+        self.tag = tag or (str(code) if code is not None else "network" if retryable else "permanent")
 
 
 class PlatformClient:

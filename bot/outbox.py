@@ -235,11 +235,11 @@ class Outbox:
                 item.last_error = str(exc)[:500]
                 if exc.retryable and item.attempts < MAX_ATTEMPTS:
                     delay = min(BACKOFF_BASE * (2 ** (item.attempts - 1)), BACKOFF_CAP)
-                    self._postpone(db, item, now + delay, f"retry:{exc.code or 'network'}")
+                    self._postpone(db, item, now + delay, f"retry:{exc.tag}")
                     stats.retried += 1
                     log.warning("send %s failed (%s), retry %d in %s", item.dedupe_key, exc, item.attempts, delay)
                 else:
-                    self._finish(db, item, OutboxStatus.failed, f"error:{exc.code or 'network'}")
+                    self._finish(db, item, OutboxStatus.failed, f"error:{exc.tag}")
                     stats.failed += 1
                     log.error("send %s failed for good: %s", item.dedupe_key, exc)
                 return False
@@ -255,7 +255,7 @@ class Outbox:
         try:
             return self.senders[Channel(channel)]
         except KeyError:
-            raise SendError(f"channel {channel} is not configured", retryable=False) from None
+            raise SendError(f"channel {channel} is not configured", retryable=False, tag="channel_not_configured") from None
 
     def _rate_limited_until(self, db: Session, item: OutboxItem, now: datetime) -> datetime | None:
         for window, cap in RATE_LIMITS.get(Channel(item.channel), ()):
