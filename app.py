@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
             app.logger.warning("SECRET_KEY is not set: console sessions will not survive a restart")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per tick every 2 s drowns everything
 
     url = cfg["DATABASE_URL"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
