@@ -1,0 +1,82 @@
+"""Benchmark of nlp.hesitation: load time, per-message p50/p99 after load, and ratios against baselines measured in
+the same run (jieba.lcut alone, and a plain char n-gram logistic regression's predict on one message).
+
+Run from the repo root: `.venv/bin/python bench/bench_hesitation.py [N_MESSAGES]`. Prints only; no asserts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DATA = REPO / "nlp" / "data" / "hesitation"
+
+
+def _messages() -> list[str]:
+    texts = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            texts.extend(json.loads(line)["text"] for line in fh if line.strip())
+    return texts
+
+
+def _percentiles(fn, texts: list[str], repeat: int = 3) -> tuple[float, float]:
+    """p50 and p99 in microseconds. Each text gets a per-round suffix so no cache answers for it."""
+    samples = []
+    for rnd in range(repeat):
+        for i, text in enumerate(texts):
+            probe = f"{text}{'。' * (rnd + 1)}{i % 7}"
+            t0 = time.perf_counter()
+            fn(probe)
+            samples.append(time.perf_counter() - t0)
+    samples.sort()
+    return samples[len(samples) // 2] * 1e6, samples[int(len(samples) * 0.99)] * 1e6
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    texts = _messages()[:n]
+
+    t0 = time.perf_counter()
+    import nlp.hesitation as hesitation
+
+    detector = hesitation.get_detector()
+    detector.detect("你好")
+    load_s = time.perf_counter() - t0
+    print(f"load (import + jieba + train model on first use): {load_s:.2f} s")
+
+    from nlp.tokenize import tokenizer
+
+    tk = tokenizer()
+    base_jieba = _percentiles(tk.lcut, texts)
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rows = [json.loads(x) for x in open(DATA / "dev.jsonl", encoding="utf-8")]
+    baseline = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LogisticRegression(max_iter=2000))
+    baseline.fit([r["text"] for r in rows], [r["level"] for r in rows])
+    base_lr = _percentiles(lambda t: baseline.predict([t]), texts)
+
+    ours = _percentiles(detector.detect, texts)
+    from nlp.hesitation.rules import analyze
+
+    rules_only = _percentiles(analyze.__wrapped__, texts)  # uncached
+
+    print(f"messages: {len(texts)} x 3 rounds (uncached)\n")
+    print(f"{'':34}{'p50 µs':>10}{'p99 µs':>10}{'p50 ratio':>11}{'p99 ratio':>11}")
+    for name, (p50, p99) in [("detect (rules + model)", ours), ("  rules alone", rules_only),
+                             ("baseline: jieba lcut", base_jieba), ("baseline: char n-gram LR predict", base_lr)]:
+        print(f"{name:34}{p50:>10.0f}{p99:>10.0f}{p50 / ours[0]:>11.2f}{p99 / ours[1]:>11.2f}")
+    print(f"\ndetect vs jieba lcut: p50 x{ours[0] / base_jieba[0]:.1f}, p99 x{ours[1] / base_jieba[1]:.1f}")
+    print(f"detect vs char n-gram LR predict: p50 x{ours[0] / base_lr[0]:.2f}, p99 x{ours[1] / base_lr[1]:.2f}")
+    print(f"p99 target < 2000 µs: {'met' if ours[1] < 2000 else 'MISSED'} ({ours[1]:.0f} µs)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,420 @@
+"""Rule layer of the hesitation detector: clauses, cue matches, and the modifiers that cancel or soften them.
+
+A message is cut into clauses at punctuation. Each cue match (lexicon.py) is judged inside its clause:
+- negated ("不是不想去", "没有在犹豫"), someone else's ("我室友在纠结"), about another object ("在犹豫要不要提前一天
+  过去", "团建我不去了"), asked as a question ("签了还能反悔吗" = wavering, not withdrawing), hedged or conditional
+  ("要是考研上了我可能就不来了" = hesitation, not withdrawal);
+- and the message as a whole can be reassured ("之前纠结过，现在想清楚了，肯定去"): a reassurance after the last
+  alert cue, or beside only weak cues, turns the message back to none.
+The result is a RuleResult with a level, reason scores, the matched phrases and a few counts; the combination in
+__init__.py reads "cancelled" and "n_reassure" to stop the model from overruling a cue the rules set aside.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nlp.hesitation import lexicon as L
+from nlp.tokenize import normalize
+
+_CLAUSE_SPLIT = re.compile(r"[，,。！!？?；;…~～\n、]+|\.{2,}|(?<=[\u4e00-\u9fff])[\s.]+(?=[\u4e00-\u9fff])|\s{2,}")
+_QUESTION_END = re.compile(r"[?？]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Common slips in chat: fix the ones that break a cue (考滤/犹像) or blur an object (报道 = 报到 here).
+_TYPOS = {"考滤": "考虑", "犹像": "犹豫", "犹预": "犹豫", "报导": "报到", "在考虑考虑": "再考虑考虑", "在想想": "再想想",
+          "0ffer": "offer", "ofer": "offer", "入值": "入职", "入取": "录取"}
+_TYPO_RE = re.compile("|".join(map(re.escape, sorted(_TYPOS, key=len, reverse=True))))
+
+
+def _compile(items: list[tuple[str, float]]) -> list[tuple[re.Pattern[str], float]]:
+    return [(re.compile(p), w) for p, w in items]
+
+
+_ALERT_KINDS = {
+    "withdraw": _compile(L.WITHDRAW),
+    "hesitate": _compile(L.HESITATE),
+    "negotiate": _compile(L.NEGOTIATE),
+    "delay": _compile(L.DELAY),
+    "change": _compile(L.CHANGE),
+    "renege_q": _compile(L.RENEGE_Q),
+    "hold": _compile(L.HOLD),
+}
+_REASSURE = [(re.compile(p), True) for p in L.REASSURE_STRONG] + [(re.compile(p), False) for p in L.REASSURE_WEAK]
+_CONCERN_TOPIC = {k: re.compile(v) for k, v in L.CONCERN_TOPIC.items()}
+_REASON_TOPIC = {k: [(re.compile(p), w) for p, w in v] for k, v in L.REASON_TOPIC.items()}
+
+_QUESTION = re.compile(L.QUESTION)
+_WORRY = re.compile(L.WORRY)
+_HEDGE_STRONG_NEAR = re.compile(L.HEDGE_STRONG + r".{0,3}$")
+_HEDGE_SOFT = re.compile(L.HEDGE_SOFT)
+_CONDITIONAL = re.compile(L.CONDITIONAL)
+_COND_START = re.compile(r"^(?:如果|要是|假如|万一|假设|若是|一旦)|的话$")
+_FINALITY = re.compile(L.FINALITY)
+_PAY = re.compile(r"薪|工资|package|base|待遇|年薪|月薪|签字费|补贴|钱")
+_PAY_ASK = re.compile(r"^(?:那)?(?:还能|能不能|能否|可以|可不可以|还有没有可能)(?:再)?(?:调整|调|谈|商量|提|加)"
+                      r"(?:一下|一点|点)?(?:吗|么)?$")
+# What a bare "算了" can be giving up: joining, or any term a reason is about.
+_ABOUT_OFFER = re.compile("|".join([r"入职|报到|offer|工作|做不到|想来想去|想了想|考虑|机会"]
+                                   + [p for items in L.REASON_TOPIC.values() for p, w in items if w >= 1.3]))
+_PAST = re.compile(L.PAST)
+_OTHER_OBJECT = re.compile(L.OTHER_OBJECT)
+_JOIN_WORD = re.compile(r"入职|报到|报道|offer|工作|你们|贵司|公司|名额|这边|上班")
+_THIRD = re.compile(L.THIRD_PARTY)
+# A clause opening with someone else as subject; family members are left out because "我妈生病了，实在去不了"
+# is the candidate's own decision.
+_THIRD_SUBJECT = re.compile(r"^(?:我的?|我们)?(?:朋友|同学|室友|舍友|闺蜜|老乡|学长|学姐|师兄|师姐|同期|小伙伴|他|她|有人|群里)")
+# Negation right before a cue: "不是犹豫", "没有在考虑别的", "我没说不来", "不是说不去".
+_NEG_BEFORE = re.compile(r"(?:不是|没有|没|并不是|并没有|不存在|不再|不用再?|无需|别|谁说|也说不上|说不上|并非|不会)"
+                         r"(?:说|要|想|在|是|打算|再|什么|真的|真)?(?:说|要)?$|(?<![要会该能可行好是去来])不$")
+# "会不会后悔", "是不是该放弃": a question form, not a negation.
+_A_NOT_A = re.compile(r"(.)[不没]\1$")
+_JUST_ASKING = re.compile(r"只是问问|就是问问|随便问问|好奇问|没别的意思|没有别的意思")
+_FOR_OTHERS = re.compile(r"(?:帮|替)(?:我)?(?:朋友|同学|室友|舍友|别人|他|她|亲戚).{0,4}问")
+# "Do I need to tell you about the other offer?" is a concern, not weighing it.
+_DISCLOSE = re.compile(r"报备|交给你们|跟你们讲|没事吧|拒绝证明|解约函|(?:需要|要|用不用|要不要)(?:跟|和|告诉)(?:你们|您)|"
+                       r"跟你们说一声|怎么(?:拒绝|回绝|跟他们说)|去一下|试试水")
+_NOT_START = re.compile(r"(?:半|几|\d+|一)个?(?:小时|分钟)|一会|晚点了|确认|答复|回复|签")
+_RUMOUR = re.compile(r"会不会|听说|是真的|真的吗|真的假的|是不是|还会|群里说|网上说|固定的吗")
+_REDIRECT = re.compile(r"(?:跟|和|告诉|回复|通知|拒绝|回绝)(?:另一家|别家|那边|他们|其他公司|那家|老东家|另一个公司|人家)"
+                       r"|(?:直接|跟他们|跟她|跟他|回他们|告诉他们)说")
+_OTHER_SIGNED = re.compile(r"(?:另一家|另外一家|别家|其他公司|别的公司|别的offer|其他offer|另一个offer|另一份)")
+_SIGNED = re.compile(r"(?:已经|已)(?:签|答应|接受|入职|去)了|(?:我)?签了(?:那边|他们)")
+_FAMILY_AGENT = re.compile(r"(?:家里|家人|爸|妈|父母|老婆|老公|媳妇|爱人|对象|男朋友|女朋友|男友|女友|家里人)"
+                           r".{0,6}(?:不同意|反对|不让|不支持|劝|希望|想让|让我|不想让|不太乐意|不乐意|不愿意|觉得|说|哭|"
+                           r"不想|坚决|找了|需要人|离不开|出了|出事|住院|生病|病)")
+
+REASON_PRIORITY = ["competing_offer", "family", "salary", "start_date", "location", "workload", "role_fit"]
+# Cue kinds that carry their own reason.
+_KIND_REASON = {"negotiate": "salary", "delay": "start_date"}
+
+
+@dataclass
+class Hit:
+    kind: str
+    text: str
+    strength: float
+    clause: int
+    pos: int
+    negated: bool = False
+    third_party: bool = False
+    other_object: bool = False
+    question: bool = False
+    conditional: bool = False
+    hedge_strong: bool = False
+    hedge_soft: bool = False
+    past: bool = False
+
+    @property
+    def effective(self) -> bool:
+        return not (self.negated or self.third_party or self.other_object)
+
+
+@dataclass
+class RuleResult:
+    level: str
+    reason: str
+    strength: float
+    cues: list[str]
+    reason_scores: dict[str, float]
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Clause:
+    text: str
+    start: int
+    question: bool
+
+
+# Quoted words are mentioned, not said: "手滑点了“我再想想”那个按钮".
+_QUOTED = re.compile(r"“[^”]{1,12}”|「[^」]{1,12}」|\"[^\"]{1,12}\"|‘[^’]{1,12}’")
+
+
+def clean(text: str) -> str:
+    """Normalise (NFKC, lower case) and fix the chat typos that hide a cue."""
+    return _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], normalize(text))
+
+
+def _clauses(text: str) -> list[_Clause]:
+    out: list[_Clause] = []
+    pos = 0
+    for m in list(_CLAUSE_SPLIT.finditer(text)) + [None]:
+        end = m.start() if m else len(text)
+        piece = text[pos:end]
+        if piece.strip():
+            q = bool(m and _QUESTION_END.search(m.group(0))) or bool(_QUESTION.search(piece))
+            out.append(_Clause(piece, pos, q))
+        if m:
+            pos = m.end()
+    return out
+
+
+def _is_third_party(prefix: str) -> bool:
+    """A cue belongs to someone else when the clause names a person before it and "我" does not follow."""
+    if re.search(r"有没有人|有人.{0,3}(?:反悔|不去|放弃|违约)", prefix):
+        return False  # "之前有没有人入职前反悔的呀": asking about others to weigh it oneself
+    last = None
+    for m in _THIRD.finditer(prefix):
+        if m.start() > 0 and prefix[m.start() - 1] in "跟和同与给问找让被":
+            continue  # "跟学长聊完就没顾虑了": the person is an object, not the one speaking
+        last = m
+    if last is None:
+        return False
+    return "我" not in prefix[last.end():]
+
+
+_KEEP_AFTER = re.compile(r"^(?:$|要不要(?:去|来|入职|接|签|过去|放弃|报到|$)|该不该(?:去|来|接)|去|来|入职|接|签|报到|这个offer|"
+                         r"offer|哪|两|选哪|死|了$|了[，。!！]|中|啊|呢|吗|还|不知道|是不是|是否|到底|这|要去|着|的|过了?$)")
+_DROP_AFTER = re.compile(r"^(?:是(?!不是|否)|带|买|穿|住|考个|考驾照|学|提前|请|坐|选了|换|吃|用|"
+                         r"(?:半天|很久|一下)?还是(?:买|选|坐|带|穿))")
+_RIVAL = re.compile(r"考研|考公|考编|读研|出国|实习|那边|另一家|别家|那家|其他公司|别的公司")
+_CHOICE = re.compile(r"还是(?!不)(?!算了)")
+_JOIN_CHOICE = re.compile(r"(?:去|来|入职|offer|接|这边|你们|那边|那家|公司)还是|还是(?:去|来|入职|接|放弃|算了|不)")
+_DELIBERATE_END = re.compile(r"(?:考虑|想想|犹豫|纠结|在想|考虑中)(?:一下|下)?$")
+_YAO_BU_YAO = re.compile(r"(?:要不要|该不该|是否要)(.{0,3})")
+_JOIN_START = re.compile(r"^(?:跳|读|接受|先?不?去|先?不?来|入职|接|签|过去|放弃|报到|报道|这个offer|$)")
+
+
+def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str, message: str,
+                     next_clause: str = "") -> bool:
+    """True when the cue is about something other than joining ("在犹豫要不要提前一天过去", "团建我不去了")."""
+    if kind == "hesitate" and re.match(r"^(?:啥|什么)", suffix):
+        return True  # "犹豫啥，冲就完了": rhetorical
+    if kind == "hesitate" and _DELIBERATE_END.search(cue):
+        rest = re.sub(r"^(?:了|一下|下|中|着|过|的是|考虑|想想)+", "", suffix) or next_clause
+        if _CHOICE.search(rest) and not _JOIN_CHOICE.search(rest):
+            return True  # "纠结宿舍选四楼还是六楼", "考虑考虑……带两床被子还是一床"
+    if kind == "hesitate":
+        if cue in ("要不要", "是否要", "该不该", "要不"):
+            return not _JOIN_START.match(suffix)  # "入职要不要准备什么"
+        if _DELIBERATE_END.search(cue):
+            rest = re.sub(r"^(?:了|一下|下|中|着|过|的是)+", "", suffix)
+            if rest.startswith("到"):
+                return True  # 考虑到 = "given that"
+            m = _YAO_BU_YAO.search(rest)
+            if m:
+                return not _JOIN_START.match(m.group(1))
+            if _DROP_AFTER.match(rest):
+                return True
+            if _KEEP_AFTER.match(rest):
+                return False
+    if kind == "withdraw" and _REDIRECT.search(prefix):
+        return True  # "怎么跟另一家说我不去了"
+    if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
+        return True  # "考公我放弃了": giving up the rival plan is good news
+    if kind == "delay" and not cue.endswith("的话") and _CONDITIONAL.search(clause) \
+            and not re.search(r"能不能|能否|可不可以|申请|想|可以", clause):
+        return True  # "入职时间要是往后推了，工资从哪天算": asking about the company moving it
+    if kind in ("withdraw", "delay", "hesitate", "renege_q"):
+        if _OTHER_OBJECT.search(clause) and not _JOIN_WORD.search(clause):
+            return True
+        if len(cue) <= 3 and not _JOIN_WORD.search(message) and _OTHER_OBJECT.search(message):
+            return True  # "放弃了放弃了，这个体检预约系统太难用了"
+    if kind == "delay" and _NOT_START.search(clause):
+        return True  # "培训第一天能晚到半小时吗", "能晚几天再确认入职吗" (a hold, not a later start)
+    if kind == "delay" and _RUMOUR.search(clause) and not re.search(r"我|能不能|能否|可不可以|申请", clause):
+        return True  # "听说这批培训可能延期": the company's schedule, a concern
+    return False
+
+
+def _hits(text: str, clauses: list[_Clause]) -> list[Hit]:
+    hits: list[Hit] = []
+    carried_third = False  # "我同学放弃了offer，现在后悔了": the subject carries over to clauses without one
+    for ci, cl in enumerate(clauses):
+        prev_cond = ci > 0 and bool(_COND_START.search(clauses[ci - 1].text))
+        clause_hits: list[Hit] = []
+        for kind, patterns in _ALERT_KINDS.items():
+            for rx, w in patterns:
+                for m in rx.finditer(cl.text):
+                    prefix, suffix = cl.text[: m.start()], cl.text[m.end():]
+                    h = Hit(kind, m.group(0), w, ci, cl.start + m.start())
+                    h.negated = (kind != "renege_q" and bool(_NEG_BEFORE.search(prefix[-6:]))
+                                 and not _A_NOT_A.search(prefix))
+                    own_subject = "我" in prefix or _THIRD.search(prefix)
+                    h.third_party = _is_third_party(prefix) or (carried_third and not own_subject)
+                    nxt = clauses[ci + 1].text if ci + 1 < len(clauses) else ""
+                    h.other_object = _object_elsewhere(kind, m.group(0), prefix, suffix, cl.text, text, nxt)
+                    if kind == "withdraw" and m.group(0).startswith("不") and prefix.endswith(m.group(0)[1:2]):
+                        h.other_object = True  # "会不会去了之后又被调走": A-not-A question, not a refusal
+                    h.question = cl.question
+                    h.conditional = bool(_CONDITIONAL.search(cl.text)) or prev_cond
+                    h.hedge_strong = bool(_HEDGE_STRONG_NEAR.search(prefix))
+                    h.hedge_soft = bool(_HEDGE_SOFT.search(prefix))
+                    h.past = bool(_PAST.search(prefix))
+                    clause_hits.append(h)
+        clause_hits.sort(key=lambda h: h.pos)
+        for prev, h in zip(clause_hits, clause_hits[1:]):
+            if prev.negated and h.pos <= prev.pos + len(prev.text) + 1:
+                h.negated = True  # "不是在考虑要不要去": the negation covers the whole chain
+        hits.extend(clause_hits)
+        m = _THIRD_SUBJECT.match(cl.text)
+        if m:
+            carried_third = "我" not in cl.text[m.end():]
+        elif "我" in cl.text:
+            carried_third = False
+    # Keep one hit per overlapping span of the same kind (the strongest), so "不去了" counts once.
+    hits.sort(key=lambda h: (h.pos, -len(h.text)))
+    kept: list[Hit] = []
+    for h in hits:
+        if kept and h.pos < kept[-1].pos + len(kept[-1].text) and h.kind == kept[-1].kind:
+            if h.strength > kept[-1].strength:
+                kept[-1] = h
+            continue
+        kept.append(h)
+    return kept
+
+
+def _reassurances(clauses: list[_Clause], alert_spans: list[tuple[int, int]]) -> list[tuple[int, str, bool]]:
+    out = []
+    for cl in clauses:
+        for rx, strong in _REASSURE:
+            for m in rx.finditer(cl.text):
+                start, end = cl.start + m.start(), cl.start + m.end()
+                if any(s < end and start < e for s, e in alert_spans):
+                    continue  # "这个offer我拒了" is a withdrawal, not "I turned the others down"
+                if _is_third_party(cl.text[: m.start()]):
+                    continue
+                if cl.question and re.search(r"(?:吗|么|没)$", cl.text):
+                    continue  # "确定入职了吗" asks, does not reassure
+                out.append((start, m.group(0), strong))
+    return out
+
+
+def _reason_scores(text: str, clauses: list[_Clause], alerts: list[Hit]) -> dict[str, float]:
+    scores = dict.fromkeys(REASON_PRIORITY, 0.0)
+    focus = {h.clause for h in alerts}
+    for reason, items in _REASON_TOPIC.items():
+        for rx, w in items:
+            for ci, cl in enumerate(clauses):
+                n = len(rx.findall(cl.text))
+                if n:
+                    bonus = 1.25 if ci in focus else 1.0
+                    scores[reason] = max(scores[reason], w * bonus) + 0.2 * (n - 1)
+    for h in alerts:
+        r = _KIND_REASON.get(h.kind)
+        if r:
+            scores[r] += 2.0
+    if _FAMILY_AGENT.search(text):
+        scores["family"] += 1.2
+    return scores
+
+
+def _best_reason(scores: dict[str, float], floor: float = 0.5) -> str | None:
+    best = max(REASON_PRIORITY, key=lambda r: (scores[r], -REASON_PRIORITY.index(r)))
+    return best if scores[best] >= floor else None
+
+
+@lru_cache(maxsize=4096)
+def analyze(raw: str) -> RuleResult:
+    """Rule verdict for one message (cached: the same short messages recur in chat)."""
+    text = _QUOTED.sub("“”", clean(raw))
+    clauses = _clauses(text)
+    hits = _hits(text, clauses)
+    effective = [h for h in hits if h.effective]
+    finality = bool(_FINALITY.search(text))
+    has_request = any(h.kind in ("delay", "change") for h in effective)
+    late_question = [any(c.question for c in clauses[i:]) for i in range(len(clauses))]
+
+    # Signed elsewhere, told as news: "别家给的package高太多了，我已经签了，抱歉".
+    if _OTHER_SIGNED.search(text) and _SIGNED.search(text) and not any(h.kind == "withdraw" for h in effective):
+        m = _SIGNED.search(text)
+        effective.append(Hit("withdraw", m.group(0), 0.9, 0, m.start()))
+
+    # "package有点低，还能调整吗": a bare ask that is about pay only because of the clause before it.
+    if not any(h.kind == "negotiate" for h in effective) and _PAY.search(text):
+        for ci, cl in enumerate(clauses):
+            m = _PAY_ASK.search(cl.text)
+            if m:
+                effective.append(Hit("negotiate", m.group(0), 0.8, ci, cl.start + m.start()))
+                break
+    # A weak cue inside a hypothetical question is a concern: "如果我手上还有别的offer，对入职流程有影响吗".
+    effective = [h for h in effective if not (h.strength < 0.7 and h.conditional and late_question[h.clause])]
+
+    # Withdrawal statements that are asked, hedged or conditional are hesitation ("如果我不去了会怎样").
+    level_hits: list[tuple[str, Hit]] = []
+    for h in effective:
+        if h.kind == "withdraw":
+            soft = (h.question or h.hedge_strong or (h.conditional and (h.hedge_soft or late_question[h.clause]))
+                    or (h.hedge_soft and not finality) or (has_request and h.strength < 0.9))
+            if h.strength < 0.5 and not any(x.kind == "withdraw" and x.strength >= 0.6 for x in effective):
+                continue  # "走一下流程" alone is not a withdrawal
+            if h.strength <= 0.55 and not any(x.kind == "withdraw" and x.strength >= 0.6 for x in effective):
+                # "还是算了" needs a polite close or a term it is about ("钱太少了，还是算了"); a bare "算了" needs
+                # both ("太偏了，算了吧，谢谢"), since "算了，我自己查" is everyday chat.
+                about, polite = bool(_ABOUT_OFFER.search(text)), finality
+                if not ((about and polite) if h.strength < 0.55 else (about or polite)):
+                    continue
+            level_hits.append(("hesitation" if soft else "withdrawal", h))
+        else:
+            level_hits.append(("hesitation", h))
+
+    reassures = _reassurances(clauses, [(h.pos, h.pos + len(h.text)) for h in effective])
+    strong_reassure = [p for p, _, strong in reassures if strong]
+    had_alert_cues = bool(level_hits)
+    if level_hits:
+        last_alert = max(h.pos for _, h in level_hits)
+        max_strength = max(h.strength for _, h in level_hits)
+        weak_only = max_strength < 0.9 or all(h.kind in ("renege_q", "hold") for _, h in level_hits)
+        withdrawn = any(lv == "withdrawal" for lv, _ in level_hits)
+        after = [strong for p, _, strong in reassures if p > last_alert]
+        if withdrawn:
+            settled = any(after)  # only a commitment to come cancels "不去了" said before it
+        else:
+            settled = bool(after) or (weak_only and bool(strong_reassure))
+        if settled:
+            level_hits = []
+        elif _FOR_OTHERS.search(text) and weak_only:
+            level_hits = []  # "违约金的事是帮我朋友问的"
+        elif _JUST_ASKING.search(text) and strong_reassure:
+            level_hits = []
+        elif max_strength < 0.5 and _WORRY.search(text):
+            level_hits = []  # "有点担心适应不了": a worry, not a wavering
+        elif max_strength < 1.0 and _DISCLOSE.search(text) and any(c.question for c in clauses):
+            level_hits = []  # "还有一家终面没走完，需要跟你们报备吗"
+
+    cues = [h.text for _, h in level_hits]
+    alert_hits = [h for _, h in level_hits]
+    scores = _reason_scores(text, clauses, alert_hits)
+
+    if level_hits:
+        withdrawn_hits = [h for lv, h in level_hits if lv == "withdrawal"]
+        level = "withdrawal" if withdrawn_hits else "hesitation"
+        strength = max(h.strength for h in (withdrawn_hits or alert_hits))
+        reason = _best_reason(scores) or "undecided"
+    else:
+        level, reason, strength = "none", "none", 0.0
+        concern_topics = []
+        for cl in clauses:
+            pointed = cl.question or bool(_WORRY.search(cl.text))
+            if not pointed:
+                continue
+            for r, rx in _CONCERN_TOPIC.items():
+                m = rx.search(cl.text)
+                if m:
+                    concern_topics.append(r)
+                    cues.append(m.group(0))
+        if concern_topics and not reassures:
+            level = "concern"
+            cscores = {r: scores[r] + (1.0 if r in concern_topics else 0.0) for r in REASON_PRIORITY}
+            reason = _best_reason(cscores) or concern_topics[0]
+            strength = 0.3
+        else:
+            cues = []
+
+    features = {
+        "n_withdraw": sum(1 for lv, _ in level_hits if lv == "withdrawal"),
+        "n_hesitate": sum(1 for lv, _ in level_hits if lv == "hesitation"),
+        "n_reassure": len(reassures),
+        "n_neg": sum(1 for h in hits if h.negated),
+        "n_third": sum(1 for h in hits if h.third_party),
+        "question": float(any(c.question for c in clauses)),
+        "worry": float(bool(_WORRY.search(text))),
+        "cjk": float(len(_CJK.findall(text))),
+        # Cues the rules saw and deliberately set aside (negated, someone else's, another object, settled):
+        # the model must not overrule those.
+        "cancelled": float(any(not h.effective for h in hits) or (had_alert_cues and not level_hits)),
+    }
+    return RuleResult(level, reason, strength, list(dict.fromkeys(cues)), scores, features)

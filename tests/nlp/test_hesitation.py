@@ -1,0 +1,289 @@
+"""Tests for nlp/hesitation: levels and reasons on hand-written messages, the modifiers that cancel or soften a cue,
+the CLI contract, and a quality floor over the data files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.hesitation import Detection, Detector, Level, Reason, detect
+from nlp.hesitation.__main__ import main
+from nlp.hesitation.metrics import evaluate
+from nlp.hesitation.model import HesitationModel, load_rows, training_files
+from nlp.hesitation.rules import analyze
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "nlp" / "data" / "hesitation"
+
+
+def _check(text: str, level: str, reason: str | None = None) -> Detection:
+    d = detect(text)
+    assert d.level == level, (text, d)
+    if reason is not None:
+        assert d.reason == reason, (text, d)
+    return d
+
+
+# --- the contract --------------------------------------------------------------------------------------------------
+
+def test_detection_is_frozen_with_enums_and_alert_flag():
+    d = detect("我决定不去了，抱歉")
+    assert isinstance(d.level, Level) and isinstance(d.reason, Reason)
+    assert d.level is Level.WITHDRAWAL and d.is_alert
+    assert 0.5 <= d.score <= 1.0
+    assert d.cues and all(isinstance(c, str) for c in d.cues)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.level = Level.NONE  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👌", "hello", "[微笑]"])
+def test_empty_and_trivial_messages_are_none(text):
+    d = detect(text)
+    assert (d.level, d.reason, d.is_alert) == (Level.NONE, Reason.NONE, False)
+    assert d.score < 0.5
+
+
+def test_none_level_iff_none_reason():
+    for text in ["工牌什么时候发", "加班多吗？", "我再考虑一下", "不好意思，我决定不去了"]:
+        d = detect(text)
+        assert (d.level == Level.NONE) == (d.reason == Reason.NONE), (text, d)
+
+
+def test_score_separates_alerts():
+    assert detect("我再考虑一下").score >= 0.5
+    assert detect("宿舍有洗衣机吗").score < 0.5
+
+
+# --- levels and reasons ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,reason", [
+    ("不好意思，我已经签了另一家公司，这边就不入职了", "competing_offer"),
+    ("工资太低了，算来算去还是不去了", "salary"),
+    ("家里人坚决不让我去外地，只能放弃了，抱歉", "family"),
+    ("那边离家三千公里，我真的去不了，这个offer我不要了", "location"),
+    ("大小周加上天天加班，我受不了，决定不去了", "workload"),
+    ("岗位跟我专业完全不对口，我就不入职了", "role_fit"),
+    ("报到时间我实在赶不上，只能放弃这次机会", "start_date"),
+    ("想了很久，还是决定不去了，谢谢理解", "undecided"),
+    ("Sorry, I have to decline the offer", None),
+])
+def test_withdrawal(text, reason):
+    _check(text, "withdrawal", reason)
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("我手上还有一个offer，还在比较", "competing_offer"),
+    ("薪资还有商量的余地吗", "salary"),
+    ("能不能晚两周报到？", "start_date"),
+    ("工作地点能换吗？那么远我有点犹豫", "location"),
+    ("爸妈不太同意我去，我还在做他们的工作", "family"),
+    ("听说是大小周，我得再考虑一下", "workload"),
+    ("岗位跟面试时说的不一样，我有点犹豫", "role_fit"),
+    ("让我再想想吧", "undecided"),
+    ("如果我现在说不去了，会有什么影响吗？只是问问", "undecided"),  # a withdrawal asked, not said
+    ("三方违约金是多少呀，我先了解一下", "undecided"),
+    ("要是考研上了，我可能就不来了", "competing_offer"),  # conditional + hedge
+])
+def test_hesitation(text, reason):
+    _check(text, "hesitation", reason)
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("网上说你们996，是真的吗", "workload"),
+    ("试用期工资是打八折吗？", "salary"),
+    ("宿舍离公司远吗，通勤要多久", "location"),
+    ("家里老人身体不好，以后请假方便吗", "family"),
+    ("我是非科班的，培训会不会跟不上", "role_fit"),
+    ("如果上家的离职证明开不出来，还能按时入职吗", "start_date"),
+])
+def test_concern(text, reason):
+    _check(text, "concern", reason)
+
+
+# --- modifiers: negation, reassurance, third parties, other objects, past wobbles ----------------------------------
+
+@pytest.mark.parametrize("text", [
+    "不是不想去哈，只是问问宿舍能不能自己选室友",  # negated
+    "我没有在考虑别的公司，放心吧",
+    "我不会放弃的，放心",
+    "不犹豫了，直接冲！",
+    "我不是要毁约，是想问另一家我怎么拒比较好",
+    "上次问薪资能不能再谈，后来想想算了，就按offer来，没问题",  # past, resolved
+    "之前纠结了挺久，现在想清楚了，就是你们了",
+    "我原本想推迟入职，现在不用了",
+    "我室友在纠结要不要接你们的offer，哈哈",  # someone else
+    "我同学放弃了你们的offer，现在后悔了，还能回来吗",
+    "听说有人放弃入职了，那名额会补吗",
+    "在犹豫要不要提前一天过去，住酒店还是宿舍",  # another object
+    "团建我可能不去了，那天有事",
+    "体检能推迟到下周吗，这周在外地",
+    "放弃了放弃了，这个体检预约系统太难用了",
+    "怎么跟另一家说我不去了比较礼貌",
+    "考研我放弃了，专心工作",
+])
+def test_not_an_alert(text):
+    d = detect(text)
+    assert not d.is_alert, (text, d)
+
+
+@pytest.mark.parametrize("text", [
+    "我点错了“我再想想”那个按钮，别当真",  # quoted words are mentioned, not said
+    "犹豫什么，肯定冲",  # rhetorical
+    "纠结报到那天穿白衬衫还是格子衫",  # a choice between other things
+    "会不会去了以后又换城市啊",  # A-not-A question, not "不会去"
+    "算了，我自己去群里问吧",  # everyday "算了"
+    "开始有点犹豫，后来跟师兄聊完就没顾虑了",  # settled; the senior is an object, not the speaker
+    "另一家的违约金我已经交了，跟他们说了再见",
+])
+def test_not_an_alert_beyond_the_lexicon(text):
+    d = detect(text)
+    assert not d.is_alert, (text, d)
+
+
+@pytest.mark.parametrize("text,level", [
+    ("工作地点太偏了，还是算了吧，谢谢", "withdrawal"),
+    ("每周都要值夜班的话，我还是算了", "withdrawal"),
+    ("这次只好放弃了，不好意思", "withdrawal"),
+    ("入职要等到明年？那我就不等了", "withdrawal"),
+    ("万一读研那边录了，我可能就……", "hesitation"),
+    ("package偏低，还能调整吗", "hesitation"),
+    ("我奶奶死活不让我去外地", "hesitation"),
+])
+def test_alerts_beyond_the_obvious_cues(text, level):
+    _check(text, level)
+
+
+def test_reassurance_after_a_wobble_but_not_before_it():
+    assert detect("之前有点犹豫，现在想通了，肯定去").level == Level.NONE
+    assert detect("之前肯定想去的，现在有点犹豫了").level == Level.HESITATION
+
+
+def test_questions_and_hedges_soften_withdrawal():
+    assert detect("我不去了").level == Level.WITHDRAWAL
+    assert detect("签了offer还能反悔吗").level == Level.HESITATION
+    assert detect("如果分到县城，我可能就不去了").level == Level.HESITATION
+    assert detect("我可能真的去不了了，抱歉").level == Level.WITHDRAWAL  # hedge, but with an apology
+
+
+def test_typos_and_emoji():
+    _check("我还在考滤中，过两天答复", "hesitation")
+    _check("hr姐姐，我还在纠结中😣", "hesitation")
+    _check("我不来报道了，不好意思🙏", "withdrawal")
+
+
+def test_cues_name_the_matched_phrase():
+    d = detect("我手上还有一个offer，还在比较")
+    assert any("比较" in c for c in d.cues)
+
+
+def test_fast_path_matches_sklearn():
+    model = Detector().model
+    texts = [r["text"] for r in load_rows([DATA / "dev.jsonl"])[:40]]
+    batch_levels, batch_reasons = model.predict_proba(texts)  # >= 8 texts: sklearn path
+    for text, lv, rs in zip(texts, batch_levels, batch_reasons):
+        fast_lv, fast_rs = model.predict_proba([text])
+        assert fast_lv[0] == pytest.approx(lv, abs=1e-9) and fast_rs[0] == pytest.approx(rs, abs=1e-9)
+
+
+def test_training_never_reads_heldout_b():
+    assert all(p.name != "heldout_b.jsonl" for p in training_files())
+    assert {p.name for p in training_files()} >= {"dev.jsonl"}
+
+
+# --- CLI ------------------------------------------------------------------------------------------------------------
+
+def test_cli_writes_json_lines(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "我再考虑一下"}\n\n{"text": "工牌什么时候发", "id": 7}\n', encoding="utf-8")
+    # -X importtime lists every import on stderr: snownlp (2 s, 400 MB, measured not to help) must stay out.
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "nlp.hesitation", str(src)], cwd=REPO,
+                         capture_output=True, text=True, check=True)
+    assert "snownlp" not in out.stderr and "nlp.hesitation" in out.stderr
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["text"] for x in lines] == ["我再考虑一下", "工牌什么时候发"]
+    assert set(lines[0]) == {"text", "level", "reason", "score", "cues"}
+    assert (lines[0]["level"], lines[1]["level"]) == ("hesitation", "none")
+    assert "再考虑" in out.stdout  # ensure_ascii=False
+
+
+def test_cli_eval_table(tmp_path, capsys):
+    src = tmp_path / "gold.jsonl"
+    rows = [{"text": "我再考虑一下", "level": "hesitation", "reason": "undecided"},
+            {"text": "不好意思，我决定不去了", "level": "withdrawal", "reason": "undecided"},
+            {"text": "工牌什么时候发", "level": "none", "reason": "none"},
+            {"text": "加班多吗？", "level": "concern", "reason": "workload"}]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert main([str(src), "--eval"]) == 0
+    table = capsys.readouterr().out
+    for needle in ("precision", "macro F1", "confusion", "reason accuracy", "alert F1", "withdrawal recall",
+                   "false-alert rate"):
+        assert needle in table
+    assert "alert F1 (hesitation|withdrawal)           1.000" in table
+
+
+def test_cli_reads_stdin(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"text": "我不去了"}\n'))
+    assert main(["-"]) == 0
+    assert json.loads(capsys.readouterr().out)["level"] == "withdrawal"
+
+
+def test_cli_bad_json_exits_2_with_file_and_line(tmp_path):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"text": "好的"}\nnot json\n', encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "nlp.hesitation", str(src)], cwd=REPO, capture_output=True,
+                         text=True)
+    assert out.returncode == 2
+    assert f"{src}:2" in out.stderr and out.stdout == ""
+
+
+def test_cli_missing_file_and_missing_labels(tmp_path, capsys):
+    assert main([str(tmp_path / "nope.jsonl")]) == 2
+    assert "nope.jsonl" in capsys.readouterr().err
+    src = tmp_path / "unlabelled.jsonl"
+    src.write_text('{"text": "好的"}\n', encoding="utf-8")
+    assert main([str(src), "--eval"]) == 2
+    assert f"{src}:1" in capsys.readouterr().err
+
+
+# --- quality floor --------------------------------------------------------------------------------------------------
+
+# Floors a little under the measured figures, to catch a regression in the rules, lexicon or model, not noise.
+# heldout_b (1,000 messages by another author): alert F1 0.979, withdrawal recall 0.967, false alerts 0.5% after the
+# generic fixes (0.909 / 0.900 / 4.0% on first sight). Own 1/5 split: 0.997 / 1.000 / 0.0%.
+HELDOUT_FLOOR = {"alert_f1": 0.95, "withdrawal_recall": 0.93, "false_alert_rate_max": 0.02}
+SPLIT_FLOOR = {"alert_f1": 0.97, "withdrawal_recall": 0.97, "false_alert_rate_max": 0.02}
+
+
+def test_quality_floor():
+    heldout = DATA / "heldout_b.jsonl"
+    if heldout.exists():
+        rows, floor, detector = load_rows([heldout]), HELDOUT_FLOOR, Detector()
+    else:
+        # No independent set in this checkout: hold out a fifth of our own data from the model (the rules were
+        # written from all of it, so this floor is stricter than it is honest).
+        rows = load_rows(training_files())
+        random.Random(0).shuffle(rows)
+        cut = len(rows) // 5
+        rows, train = rows[:cut], rows[cut:]
+        floor, detector = SPLIT_FLOOR, Detector(HesitationModel().fit(train))
+    dets = detector.detect_many([r["text"] for r in rows])
+    rep = evaluate([(r["level"], r["reason"]) for r in rows], [(d.level, d.reason) for d in dets])
+    assert rep.alert_f1 >= floor["alert_f1"], rep.as_dict()
+    assert rep.withdrawal_recall >= floor["withdrawal_recall"], rep.as_dict()
+    assert rep.false_alert_rate <= floor["false_alert_rate_max"], rep.as_dict()
+
+
+def test_rules_alone_hold_on_dev():
+    # The rule layer by itself, on the product owner's dev set: guards the lexicon against accidental damage.
+    rows = load_rows([DATA / "dev.jsonl"])
+    verdicts = [analyze(r["text"]) for r in rows]
+    rep = evaluate([(r["level"], r["reason"]) for r in rows], [(v.level, v.reason) for v in verdicts])
+    assert rep.alert_f1 >= 0.97 and rep.false_alert_rate <= 0.02, rep.as_dict()
