@@ -26,10 +26,11 @@ DEFAULTS: dict[str, Any] = {
     "DEV_CHANNEL": False,
     "PUBLIC_URL": "http://127.0.0.1:5000",  # how links to the console are written in messages to staff
     "OUTBOX_TICK_SECONDS": 2,
+    "PLAN_TICK_SECONDS": 60,
 }
 
 BOOLEAN = {"DEV_CHANNEL", "TESTING"}
-INTEGER = {"OUTBOX_TICK_SECONDS"}
+INTEGER = {"OUTBOX_TICK_SECONDS", "PLAN_TICK_SECONDS"}
 
 
 def _as_bool(value: Any) -> bool:

@@ -105,6 +105,7 @@ def seed(db: Session, clock: Clock, *, reset: bool = False) -> dict[str, int]:
             hr_owner_id=hrs[n % 2].id,
             position=position,
             consent_at=accepted,
+            welcome_sent_at=accepted + timedelta(hours=1) if accepted else None,
             created_at=offered,
         )
         db.add(cand)

@@ -153,7 +153,12 @@ class Candidate(SQLModel, table=True):
     channel_pref: Optional[str] = None
     consent_at: Optional[datetime] = ts()
     last_inbound_at: Optional[datetime] = ts()
-    holdout: bool = False
+    preferred_time: Optional[str] = None  # morning | noon | evening
+    welcome_sent_at: Optional[datetime] = ts()
+    holdout: bool = False  # hold-out arm: only critical, reply and relay messages
+    reneged_before: int = 0  # earlier offers this person accepted and then reneged on (import / console)
+    stickiness: Optional[float] = None  # latest score 0-100 (history in StickinessScore)
+    tier: Optional[str] = None  # high | medium | low
     created_at: Optional[datetime] = ts()
 
 
@@ -172,6 +177,9 @@ class Message(SQLModel, table=True):
     text: str = ""
     status: str = "received"
     dedupe_key: Optional[str] = Field(default=None, unique=True)  # inbound: channel MsgId; outbound: outbox key
+    signal_level: Optional[str] = None  # hesitation detector on inbound text: none | concern | hesitation | withdrawal
+    signal_reason: Optional[str] = None
+    signal_score: Optional[float] = None
     created_at: Optional[datetime] = ts(nullable=False)
 
 
@@ -248,6 +256,114 @@ class WorkerHeartbeat(SQLModel, table=True):
     beat_at: Optional[datetime] = ts(nullable=False)
     lease_until: Optional[datetime] = ts(nullable=False)
     info: dict = json_field()
+
+
+class PointsEntry(SQLModel, table=True):
+    """The points ledger: immutable rows, the balance is their sum. `source_key` makes an award idempotent."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    amount: int  # positive: earned; negative: spent
+    reason: str  # task | lesson | redemption | adjustment
+    source: str  # what it was for: task key, lesson key, gift key
+    source_key: str = Field(unique=True)
+    created_at: Optional[datetime] = ts(nullable=False)
+
+
+class TaskCompletion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("candidate_id", "task_key", name="uq_task_completion"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    task_key: str  # weekly task key or lesson:<key>
+    kind: str = "task"  # task | lesson
+    answer: str = ""
+    score: Optional[int] = None  # quiz: correct answers
+    completed_at: Optional[datetime] = ts(nullable=False)
+
+
+class Redemption(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    gift_key: str
+    gift_name: str
+    points: int
+    delivery: str  # mail | pickup
+    address: str = ""
+    status: str = "requested"  # requested | fulfilled | cancelled
+    request_key: str = Field(unique=True)  # one confirmation, one redemption, however often it is repeated
+    created_at: Optional[datetime] = ts(nullable=False)
+
+
+class RelayRequest(SQLModel, table=True):
+    """A question a candidate asked a person (mentor, HR, a department) through the bot."""
+
+    __table_args__ = (Index("ix_relay_open", "status", "created_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    target: str  # mentor | hr | department
+    target_userid: Optional[str] = None
+    question: str
+    status: str = "open"  # open | answered | escalated | closed
+    created_at: Optional[datetime] = ts(nullable=False)
+    reminded_at: Optional[datetime] = ts()
+    escalated_at: Optional[datetime] = ts()
+    answered_at: Optional[datetime] = ts()
+    answer: Optional[str] = None
+
+
+class DeletionRequest(SQLModel, table=True):
+    """PIPL: a candidate asked for their data to be deleted; HR executes it from the console."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: Optional[int] = Field(default=None, foreign_key="candidate.id", index=True)
+    candidate_name: str = ""
+    requested_at: Optional[datetime] = ts(nullable=False)
+    status: str = "pending"  # pending | done | rejected
+    done_at: Optional[datetime] = ts()
+
+
+class EngagementEvent(SQLModel, table=True):
+    """Behaviour signals the stickiness score is computed from."""
+
+    __table_args__ = (Index("ix_engagement_cand_time", "candidate_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id")
+    kind: str  # inbound | reply | task_done | lesson_done | open | click
+    at: Optional[datetime] = ts(nullable=False)
+    value: Optional[float] = None  # reply: seconds since the bot's last proactive message
+
+
+class StickinessScore(SQLModel, table=True):
+    __table_args__ = (Index("ix_stickiness_cand_time", "candidate_id", "computed_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id")
+    score: float
+    tier: str
+    components: dict = json_field()
+    computed_at: Optional[datetime] = ts(nullable=False)
+
+
+class Escalation(SQLModel, table=True):
+    """An HR case opened by a hesitation alert (or behaviour risk), followed to its outcome."""
+
+    __table_args__ = (Index("ix_escalation_open", "candidate_id", "reason", "opened_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id")
+    level: str  # concern | hesitation | withdrawal | risk
+    reason: str
+    text: str = ""
+    score: float = 0.0
+    alert_key: str = Field(unique=True)  # one open alert per candidate per reason per day
+    opened_at: Optional[datetime] = ts(nullable=False)
+    first_contact_at: Optional[datetime] = ts()
+    outcome: Optional[str] = None  # stayed | reneged
+    outcome_note: Optional[str] = None
+    closed_at: Optional[datetime] = ts()
 
 
 # --- engine -------------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from bot.tokens import TokenStore
 from clock import Clock
 from content import Content
 from engagement.policy import PolicySettings
-from handlers import Dispatcher, Pipeline, build_dispatcher
+from handlers import Dispatcher, Pipeline, build_dispatcher, build_pipeline
 from models import Channel, Company
 from nlp.intents import classify
 
@@ -37,6 +37,7 @@ class Services:
     tokens: TokenStore
     owner: str
     clients: dict[str, PlatformClient] = field(default_factory=dict)
+    alert_recipient: str | None = None  # the HR group robot, as the outbox names it; None = console only
     kick: Callable[[], None] = lambda: None
 
     def policy_settings(self) -> PolicySettings:
@@ -75,11 +76,13 @@ def build(cfg: dict[str, Any], engine: Engine, clock: Clock, http: requests.Sess
         clock=clock,
         content=content,
         dispatcher=dispatcher,
-        pipeline=Pipeline(dispatcher, classify),
+        pipeline=build_pipeline(dispatcher, classify),
         outbox=None,  # type: ignore[arg-type]  (set below: it needs the policy settings of this container)
         tokens=tokens,
         owner=owner,
         clients=clients,
     )
+    if cfg.get("HR_ROBOT_WEBHOOK"):
+        svc.alert_recipient = robot.robot_recipient(cfg["HR_ROBOT_WEBHOOK"])
     svc.outbox = Outbox(engine, clock, senders, svc.policy_settings, owner=owner)
     return svc

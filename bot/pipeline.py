@@ -33,21 +33,17 @@ def process(services, inbound: Inbound) -> Processed:
             return Processed(duplicate=True)
         ctx = Ctx.from_inbound(inbound, services, db)
         cand = ctx.candidate
-        db.add(
-            Message(
-                direction=Direction.inbound,
-                channel=inbound.channel,
-                user_id=inbound.user_id,
-                candidate_id=cand.id if cand else None,
-                kind=inbound.kind,
-                text=inbound.text if inbound.kind == "text" else (inbound.event or inbound.kind),
-                dedupe_key=f"in:{dedupe.callback_key(inbound)}",
-                created_at=inbound.received_at,
-            )
+        ctx.extra["inbound_message"] = message = Message(
+            direction=Direction.inbound,
+            channel=inbound.channel,
+            user_id=inbound.user_id,
+            candidate_id=cand.id if cand else None,
+            kind=inbound.kind,
+            text=inbound.text if inbound.kind == "text" else (inbound.event or inbound.kind),
+            dedupe_key=f"in:{dedupe.callback_key(inbound)}",
+            created_at=inbound.received_at,
         )
-        if cand is not None:
-            cand.last_inbound_at = inbound.received_at
-            db.add(cand)
+        db.add(message)
         replies = services.pipeline.run(ctx, inbound)
         base = f"reply:{dedupe.callback_key(inbound)}"
         queued: list[OutboxItem] = []

@@ -43,6 +43,15 @@ class Content:
         self.env.filters["days_word"] = _days_word
         for path in sorted(self.root.glob("*.yaml")):
             self.data[path.stem] = self._load_yaml(path)
+        self.tasks: list[dict] = sorted(
+            (self._load_yaml(p) for p in sorted((self.root / "tasks").glob("*.yaml"))), key=lambda t: t["week"]
+        )
+        self.lessons: dict[str, dict] = {
+            d["key"]: d for d in (self._load_yaml(p) for p in sorted((self.root / "lessons").glob("*.yaml")))
+        }
+        self.playbooks: dict[str, dict] = {
+            d["reason"]: d for d in (self._load_yaml(p) for p in sorted((self.root / "playbooks").glob("*.yaml")))
+        }
 
     @staticmethod
     def _load_yaml(path: Path) -> Any:
@@ -68,7 +77,46 @@ class Content:
         except KeyError as exc:
             raise ContentError(f"content/{section}.yaml has no key {key!r}") from exc
 
+    def from_string(self, source: str, **vars: Any) -> str:
+        """Render a text that lives in YAML (a task intro may greet by {{ name }})."""
+        return self.env.from_string(source).render(**vars).strip()
+
+    def task(self, week: int) -> dict | None:
+        """The weekly task of a given week (1-based); past the last week, None."""
+        return next((t for t in self.tasks if t["week"] == week), None)
+
     def validate(self) -> None:
-        """Parse every template once so a broken file fails at start, not in front of a candidate."""
+        """Parse every template and check every data file's shape, so a broken file fails at start, not in
+        front of a candidate."""
         for name in self.template_names():
             self.env.get_template(f"{name}.j2")
+        problems: list[str] = []
+        for t in self.tasks:
+            problems += _missing(f"tasks/week {t.get('week')}", t, TASK_KEYS)
+        for key, lesson in self.lessons.items():
+            problems += _missing(f"lessons/{key}", lesson, LESSON_KEYS)
+            for n, q in enumerate(lesson.get("questions", []), start=1):
+                problems += _missing(f"lessons/{key} question {n}", q, {"q", "options", "answer"})
+                letters = [str(o).strip()[:1].upper() for o in q.get("options", [])]
+                if str(q.get("answer", "")).upper() not in letters:
+                    problems.append(f"lessons/{key} question {n}: answer {q.get('answer')!r} is not an option")
+        for n, gift in enumerate(self.data.get("gifts", {}).get("gifts", []), start=1):
+            problems += _missing(f"gifts.yaml #{n}", gift, {"key", "name", "points", "delivery"})
+        for n, item in enumerate(self.data.get("faq", {}).get("faq", []), start=1):
+            problems += _missing(f"faq.yaml #{n}", item, {"key", "question", "keywords", "answer"})
+        for n, q in enumerate(self.data.get("questionnaire", {}).get("questions", []), start=1):
+            problems += _missing(f"questionnaire.yaml question {n}", q, {"key", "text", "options"})
+        for reason, book in self.playbooks.items():
+            problems += _missing(f"playbooks/{reason}", book, {"title", "do", "avoid", "suggested_reply"})
+        if problems:
+            raise ContentError("content problems:\n  " + "\n  ".join(problems))
+
+
+TASK_KEYS = {"week", "key", "kind", "title", "points", "intro", "prompt", "min_chars", "done", "too_short", "nudge"}
+LESSON_KEYS = {"key", "topic", "title", "minutes", "video", "summary", "points", "pass_mark", "questions"}
+
+
+def _missing(where: str, data: Any, keys: set[str]) -> list[str]:
+    if not isinstance(data, dict):
+        return [f"{where}: not a mapping"]
+    return [f"{where}: missing {k!r}" for k in sorted(keys - data.keys())]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
@@ -40,35 +40,47 @@ class Ctx:
     def candidate(self) -> Candidate | None:
         return self.person if isinstance(self.person, Candidate) else None
 
+    @property
+    def state_key(self) -> tuple[Channel, str]:
+        """Conversation state belongs to the person, whichever channel (or the dev chat) they write from."""
+        if isinstance(self.person, Candidate):
+            return Channel(self.person.channel), self.person.channel_user_id
+        if isinstance(self.person, (Mentor, HRUser)):
+            return Channel.wecom, self.person.wecom_userid
+        return Channel(self.inbound.channel), self.inbound.user_id
+
+    def set_state(self, flow: str, state: str, data: dict | None = None, ttl: timedelta = timedelta(days=7)) -> ConversationState:
+        channel, user_id = self.state_key
+        row = self.db.get(ConversationState, (channel, user_id)) or ConversationState(channel=channel, user_id=user_id, flow=flow, state=state)
+        row.flow, row.state, row.data, row.expires_at = flow, str(state), dict(data or {}), self.now + ttl
+        self.db.add(row)
+        self.state = row
+        return row
+
+    def clear_state(self) -> None:
+        row = self.db.get(ConversationState, self.state_key)
+        if row is not None:
+            self.db.delete(row)
+        self.state = None
+
+    @classmethod
+    def _build(cls, services: "Services", db: Session, role: Role, person, inbound=None) -> "Ctx":
+        now = services.clock.now()
+        ctx = cls(now=now, today=now.astimezone(services.clock.tz).date(), db=db, role=role, person=person,
+                  services=services, inbound=inbound)
+        if person is not None or inbound is not None:
+            state = db.get(ConversationState, ctx.state_key)
+            ctx.state = state if state is None or state.expires_at is None or state.expires_at > now else None
+        return ctx
+
     @classmethod
     def from_inbound(cls, inbound: "Inbound", services: "Services", db: Session) -> "Ctx":
         role, person = identify(db, inbound.channel, inbound.user_id)
-        now = services.clock.now()
-        state = db.get(ConversationState, (inbound.channel, inbound.user_id))
-        if state is not None and state.expires_at is not None and state.expires_at <= now:
-            state = None
-        return cls(
-            now=now,
-            today=now.astimezone(services.clock.tz).date(),
-            db=db,
-            role=role,
-            person=person,
-            services=services,
-            inbound=inbound,
-            state=state,
-        )
+        return cls._build(services, db, role, person, inbound)
 
     @classmethod
     def from_job(cls, candidate_id: int, services: "Services", db: Session) -> "Ctx":
-        now = services.clock.now()
-        return cls(
-            now=now,
-            today=now.astimezone(services.clock.tz).date(),
-            db=db,
-            role=Role.CANDIDATE,
-            person=db.get(Candidate, candidate_id),
-            services=services,
-        )
+        return cls._build(services, db, Role.CANDIDATE, db.get(Candidate, candidate_id))
 
 
 def identify(db: Session, channel: Channel | str, user_id: str) -> tuple[Role, Candidate | Mentor | HRUser | None]:

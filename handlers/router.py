@@ -19,6 +19,7 @@ class Role(StrEnum):
 
 
 ANY = "*"
+CLARIFY = "clarify"  # pseudo-intent: the classifier hesitated between two intents
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,12 @@ class Dispatcher:
         return None
 
     def find_state(self, flow: str, state: str) -> StateHandler | None:
-        for r in self.routers:
-            for h in r.state_handlers:
-                if h.flow == flow and h.state == state:
-                    return h
+        """Exact (flow, state) first, then a flow-wide handler registered with state ANY."""
+        for want in (state, ANY):
+            for r in self.routers:
+                for h in r.state_handlers:
+                    if h.flow == flow and h.state == want:
+                        return h
         return None
 
     def help_entries(self, role: str) -> list[Handler]:
@@ -123,20 +126,20 @@ class Pipeline:
     def __init__(self, dispatcher: Dispatcher, classify: Callable[[str], Any]):
         self.dispatcher = dispatcher
         self.classify = classify
-        self.middlewares: list[Middleware] = []
+        self.middlewares: list[tuple[Middleware, bool]] = []
 
-    def use(self, middleware: Middleware) -> Middleware:
-        self.middlewares.append(middleware)
+    def use(self, middleware: Middleware, *, before: bool = False) -> Middleware:
+        """Add a middleware; its replies go after the handler's, or before them with `before=True`."""
+        self.middlewares.append((middleware, before))
         return middleware
 
     def run(self, ctx, msg) -> list:
         from handlers.reply import as_replies
 
-        replies = []
-        for mw in self.middlewares:
-            replies.extend(as_replies(mw(ctx, msg)))
-        replies[:0] = as_replies(self.route(ctx, msg))
-        return replies
+        head, tail = [], []
+        for mw, before in self.middlewares:
+            (head if before else tail).extend(as_replies(mw(ctx, msg)))
+        return head + as_replies(self.route(ctx, msg)) + tail
 
     def route(self, ctx, msg):
         if ctx.role == Role.STRANGER:
@@ -148,6 +151,20 @@ class Pipeline:
                 result = sh.fn(ctx, msg)
                 if result is not NotImplemented:  # a flow step may decline and let intent routing answer
                     return result
-        ctx.extra["intent"] = result = self.classify(msg.text or "")
-        handler = self.dispatcher.find(ctx.role, result.intent)
+        result = self.intent_of(ctx, msg)
+        if result.ambiguous:
+            handler = self.dispatcher.find(ctx.role, CLARIFY)
+            if handler is not None:
+                return handler.fn(ctx, msg)
+        return self.answer(ctx, msg, result.intent)
+
+    def intent_of(self, ctx, msg):
+        """Classify once per message; flows that peek at the intent reuse the result."""
+        if "intent" not in ctx.extra:
+            ctx.extra["intent"] = self.classify(msg.text or "")
+        return ctx.extra["intent"]
+
+    def answer(self, ctx, msg, intent):
+        """Run the handler for an intent chosen by the caller (the classifier, or a clarifying answer)."""
+        handler = self.dispatcher.find(ctx.role, str(intent))
         return handler.fn(ctx, msg) if handler else None

@@ -23,7 +23,17 @@ def dispatch_outbox(services) -> dict:
     return info
 
 
+def plan(services) -> dict:
+    """Every minute: while this worker holds the lease, run the planners (welcome pack, ...)."""
+    if not lease.hold(services.engine, services.owner, services.clock.now()):
+        return {"active": False}
+    from scheduler import planners
+
+    return {"active": True, "welcome": planners.plan_welcome(services)}
+
+
 TICKS = {
     # id: (function, interval config key)
     "dispatch_outbox": (dispatch_outbox, "OUTBOX_TICK_SECONDS"),
+    "plan": (plan, "PLAN_TICK_SECONDS"),
 }

@@ -1,0 +1,57 @@
+"""Hesitation in free chat: every candidate message goes through the detector; a wavering candidate gets a warm,
+no-pressure answer, and HR gets an alert in the group chat with context and a suggested response."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from engagement.escalations import ALERT, alert_key, combine_with_context, open_escalation, recent_signals
+from handlers.context import Ctx
+from handlers.reply import Reply
+from models import Category, Channel, Cohort, HRUser, Message
+from nlp.hesitation import detect
+
+LEVELS = {"concern": "顾虑", "hesitation": "犹豫", "withdrawal": "明确放弃", "risk": "沉默风险"}
+REASONS = {"salary": "薪资待遇", "competing_offer": "其他 offer", "undecided": "还没想好", "start_date": "入职时间",
+           "location": "工作地点", "workload": "工作强度", "family": "家庭因素", "role_fit": "岗位匹配", "silence": "长时间沉默",
+           "none": "—"}
+
+
+def hesitation_check(ctx: Ctx, msg) -> Reply | None:
+    """Middleware, every candidate text: detect wavering; on an alert, open a case, alert HR, answer warmly."""
+    cand = ctx.candidate
+    if cand is None or msg.kind != "text" or not (msg.text or "").strip():
+        return None
+    det = detect(msg.text)
+    message: Message = ctx.extra["inbound_message"]
+    level, reason, score = det.level.value, det.reason.value, det.score
+    recent = recent_signals(ctx.db, cand.id, ctx.now, exclude_id=message.id) if level != "none" else []
+    level, reason, score, by_context = combine_with_context(level, reason, score, recent)
+    message.signal_level, message.signal_reason, message.signal_score = level, reason, round(score, 3)
+    ctx.db.add(message)
+    if level not in ALERT:
+        return None
+    ctx.extra["hesitation"] = level  # the fallback stays quiet: this answer is the reply
+    day = ctx.now.astimezone(ctx.services.clock.tz).date().isoformat()
+    key = alert_key(cand.id, level, reason, day, message.dedupe_key)
+    esc = open_escalation(ctx.db, cand, level=level, reason=reason, text=msg.text, score=score, key=key, now=ctx.now)
+    if esc is not None and ctx.services.alert_recipient:
+        ctx.services.outbox.enqueue(
+            ctx.db, channel=Channel.robot, recipient=ctx.services.alert_recipient, kind="markdown",
+            text=hr_alert(ctx, level, reason, msg.text, list(det.cues) + (["上下文累积"] if by_context else [])),
+            dedupe_key=f"alert:{key}", category=Category.alert, candidate_id=cand.id,
+        )
+    return Reply.of("hesitation_reply", level=level, reason=reason, name=cand.name)
+
+
+def hr_alert(ctx: Ctx, level: str, reason: str, text: str, cues: list[str]) -> str:
+    cand = ctx.candidate
+    cohort = ctx.db.get(Cohort, cand.cohort_id) if cand.cohort_id else None
+    hr = ctx.db.get(HRUser, cand.hr_owner_id) if cand.hr_owner_id else None
+    turns = list(ctx.db.exec(select(Message).where(Message.candidate_id == cand.id)
+                             .order_by(Message.created_at.desc(), Message.id.desc()).limit(6)))[::-1]
+    return ctx.content.render(
+        "hr_alert", cand=cand, cohort=cohort, hr=hr, level=LEVELS.get(level, level), reason=REASONS.get(reason, reason),
+        level_key=level, text=text, cues=cues, turns=turns, playbook=ctx.content.playbooks.get(reason),
+        console_url=ctx.config.get("PUBLIC_URL", "") + f"/dashboard/candidates/{cand.id}", tz=ctx.services.clock.tz,
+    )

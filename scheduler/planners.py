@@ -1,0 +1,55 @@
+"""Planners: set-based passes over the database that queue proactive messages with dedupe keys, so running one
+twice (or in a restarted worker) queues nothing new."""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from sqlmodel import Session, or_, select
+
+from handlers.context import Ctx
+from handlers.reply import Reply
+from models import Candidate, CandidateStatus, Category
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def queue_for(services, db: Session, cand: Candidate, replies: Iterable[Reply], key: str, category: Category) -> int:
+    """Render replies for a candidate and put them in the outbox under `key:1`, `key:2`, ..."""
+    n = 0
+    for i, reply in enumerate(replies, start=1):
+        n += len(services.outbox.enqueue(db, channel=cand.channel, recipient=cand.channel_user_id,
+                                         text=reply.render(services.content), dedupe_key=f"{key}:{i}",
+                                         category=category, candidate_id=cand.id))
+    return n
+
+
+def plan_welcome(services) -> int:
+    """Every minute: the welcome pack (guide + first questionnaire question) to newly accepted candidates."""
+    from handlers.candidate.offer import welcome_pack
+
+    now = services.clock.now()
+    today = now.astimezone(services.clock.tz).date()
+    queued = 0
+    with Session(services.engine) as db:
+        ids = db.exec(
+            select(Candidate.id)
+            .where(
+                Candidate.status == CandidateStatus.accepted,
+                Candidate.offer_accepted_at.is_not(None),
+                Candidate.welcome_sent_at.is_(None),
+                or_(Candidate.start_date.is_(None), Candidate.start_date >= today),
+            )
+            .limit(BATCH)
+        ).all()
+        for cid in ids:
+            ctx = Ctx.from_job(cid, services, db)
+            queued += queue_for(services, db, ctx.candidate, welcome_pack(ctx, Category.engagement),
+                                f"welcome:{cid}", Category.engagement)
+        db.commit()
+    if queued:
+        log.info("welcome packs queued: %d messages for %d candidates", queued, len(ids))
+    return queued

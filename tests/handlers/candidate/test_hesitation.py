@@ -1,0 +1,107 @@
+"""Hesitation in free chat: the warm answer, the HR alert through the fake group robot, dedupe, context."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from engagement.escalations import combine_with_context
+from models import Candidate, Escalation, Message, OutboxItem, OutboxStatus
+from tests.support.dialog import say
+
+
+def cand(db, uid="zhangsan") -> Candidate:
+    return db.exec(select(Candidate).where(Candidate.channel_user_id == uid)).one()
+
+
+def escalations(svc) -> list[Escalation]:
+    with Session(svc.engine) as db:
+        return list(db.exec(select(Escalation).order_by(Escalation.id)))
+
+
+def test_hesitation_gets_a_warm_answer_and_hr_an_alert(svc, fake_api):
+    answer = "\n".join(say(svc, "zhangsan", "我再考虑一下吧"))
+    assert "HR" in answer and "没太看懂" not in answer  # answered warmly, not with the fallback
+    [esc] = escalations(svc)
+    assert (esc.level, esc.reason) == ("hesitation", "undecided")
+    svc.outbox.dispatch()
+    [call] = fake_api.sent("wecom", "webhook/send")
+    markdown = call.body["markdown"]["content"]
+    for part in ("张三", "犹豫", "还没想好", "我再考虑一下吧", "<@wangwu>", "2026 冬季新人营"):
+        assert part in markdown, part
+    assert len(markdown.encode()) <= 4096
+
+
+def test_salary_alert_carries_the_salary_playbook(svc, fake_api):
+    say(svc, "zhangsan", "薪资能否再谈一下？")
+    svc.outbox.dispatch()
+    markdown = fake_api.sent("wecom", "webhook/send")[0].body["markdown"]["content"]
+    playbook = svc.content.playbooks["salary"]
+    assert "薪资待遇" in markdown and playbook["title"] in markdown
+
+
+def test_one_alert_per_candidate_per_reason_per_day(svc, fake_api, clock):
+    say(svc, "zhangsan", "我再考虑一下吧")
+    say(svc, "zhangsan", "还是想再考虑考虑")
+    assert len(escalations(svc)) == 1
+    clock.advance(days=1)
+    say(svc, "zhangsan", "我再考虑一下吧")
+    assert len(escalations(svc)) == 2
+
+
+def test_withdrawal_always_alerts(svc, fake_api):
+    say(svc, "zhangsan", "不好意思，我决定不去了")
+    say(svc, "zhangsan", "真的不去了，抱歉")
+    assert [e.level for e in escalations(svc)] == ["withdrawal", "withdrawal"]
+    svc.outbox.dispatch()
+    assert len(fake_api.sent("wecom", "webhook/send")) == 2
+
+
+def test_ordinary_messages_raise_nothing(svc, fake_api, db):
+    for text in ("培训几号开始", "谢谢！", "导师是谁呀", "好期待入职"):
+        say(svc, "zhangsan", text)
+    assert escalations(svc) == []
+    assert db.exec(select(OutboxItem).where(OutboxItem.channel == "robot")).all() == []
+    levels = {m.signal_level for m in db.exec(select(Message).where(Message.direction == "in"))}
+    assert levels == {"none"}
+
+
+def test_alert_is_not_lost_when_the_robot_fails(svc, fake_api, clock):
+    fake_api.fail_once("wecom", "webhook/send", 45009)
+    fake_api.drop_once("wecom", "webhook/send")
+    say(svc, "zhangsan", "另一家给的多，我在犹豫要不要去你们那")
+    for _ in range(3):
+        svc.outbox.dispatch()
+        clock.advance(minutes=2)
+    with Session(svc.engine) as db:
+        alert = db.exec(select(OutboxItem).where(OutboxItem.channel == "robot")).one()
+    assert alert.status == OutboxStatus.sent and alert.attempts == 3
+
+
+def test_without_a_robot_the_case_is_still_opened(app, config, clock, fake_api):
+    from app import create_app
+
+    bare = create_app({**config, "HR_ROBOT_WEBHOOK": None}, clock=clock).extensions["bot"]
+    say(bare, "zhangsan", "我再考虑一下吧")
+    assert len(escalations(bare)) == 1
+    with Session(bare.engine) as db:
+        assert db.exec(select(OutboxItem).where(OutboxItem.channel == "robot")).all() == []
+
+
+def test_two_weak_signals_in_one_conversation_make_a_hesitation():
+    earlier = Message(direction="in", channel="dev", user_id="u", text="公积金按什么交", signal_level="concern",
+                      signal_reason="salary")
+    assert combine_with_context("concern", "salary", 0.4, [earlier])[:2] == ("hesitation", "salary")
+    assert combine_with_context("concern", "salary", 0.4, []) == ("concern", "salary", 0.4, False)
+    assert combine_with_context("hesitation", "family", 0.9, [earlier]) == ("hesitation", "family", 0.9, False)
+
+
+def test_context_escalation_through_the_pipeline(svc, fake_api, db, clock):
+    c = cand(db)
+    db.add(Message(direction="in", channel="dev", user_id="zhangsan", candidate_id=c.id, text="工资是税前还是税后",
+                   signal_level="concern", signal_reason="salary", created_at=clock.now() - timedelta(hours=2)))
+    db.commit()
+    say(svc, "zhangsan", "听说你们那边加班特别多，是真的吗")
+    [esc] = escalations(svc)
+    assert esc.level == "hesitation"
