@@ -28,7 +28,7 @@ def hold(engine: Engine, owner: str, now: datetime, info: dict | None = None, tt
         result = db.exec(
             update(WorkerHeartbeat)
             .where(WorkerHeartbeat.name == NAME)
-            .where(or_(WorkerHeartbeat.owner == owner, WorkerHeartbeat.lease_until < now))
+            .where(or_(WorkerHeartbeat.owner == owner, WorkerHeartbeat.lease_until <= now))
             .values(**values)
         )
         db.commit()
@@ -37,7 +37,7 @@ def hold(engine: Engine, owner: str, now: datetime, info: dict | None = None, tt
         if db.get(WorkerHeartbeat, NAME) is not None:
             return False
         try:
-            db.add(WorkerHeartbeat(name=NAME, info=info or {}, **values))
+            db.add(WorkerHeartbeat(name=NAME, **{"info": {}, **values}))
             db.commit()
             return True
         except IntegrityError:
