@@ -18,6 +18,7 @@ from bot.api import PlatformClient
 from bot.outbox import Outbox
 from bot.tokens import TokenStore
 from clock import Clock
+import content as content_mod
 from content import Content
 from engagement.policy import PolicySettings
 from handlers import Dispatcher, Pipeline, build_dispatcher, build_pipeline
@@ -67,8 +68,7 @@ def build(cfg: dict[str, Any], engine: Engine, clock: Clock, http: requests.Sess
         # Under `make run` nothing is configured: whatever would go to WeCom/WeChat/robot shows in /dev/chat.
         for channel in Channel:
             senders.setdefault(channel, DevSender())
-    content = Content()
-    content.validate()
+    content = content_mod.shared()
     dispatcher = build_dispatcher()
     svc = Services(
         config=cfg,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,11 @@ def _missing(where: str, data: Any, keys: set[str]) -> list[str]:
     if not isinstance(data, dict):
         return [f"{where}: not a mapping"]
     return [f"{where}: missing {k!r}" for k in sorted(keys - data.keys())]
+
+
+@lru_cache(maxsize=1)
+def shared() -> Content:
+    """The process-wide content, loaded and validated once (every app in a process reads the same files)."""
+    content = Content()
+    content.validate()
+    return content
