@@ -27,10 +27,23 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": "http://127.0.0.1:5000",  # how links to the console are written in messages to staff
     "OUTBOX_TICK_SECONDS": 2,
     "PLAN_TICK_SECONDS": 60,
+    "RISK_TICK_SECONDS": 3600,
+    # --- cadence (engagement-adaptive delivery) ---
+    "CADENCE_TICK_SECONDS": 300,  # triggers and planners (weekly task, reminders, digests, HR report)
+    "STICKINESS_TICK_SECONDS": 3600,  # periodic stickiness recompute (every inbound also recomputes one candidate)
+    "STICKINESS_WEIGHTS": "open=0.15,tasks=0.35,reply=0.25,recency=0.25",
+    "TIER_HIGH": 80.0,  # score >= this: high tier
+    "TIER_MEDIUM": 60.0,  # score >= this (and below TIER_HIGH): medium; below: low
+    "CADENCE_CAPS": "high=3/7,medium=1/7,low=1/14,total=3/7",  # task+engagement per tier; total = all proactive
+    "HOLDOUT_SHARE": 0.10,  # share of new candidates in the hold-out arm (only critical, reply, relay)
+    "HR_REPORT_EVERY_DAYS": 3,  # stickiness report to the HR group robot
+    "WECHAT_TEMPLATE_ID": None,  # OA template for critical messages outside the 48 h window; unset = held
 }
 
 BOOLEAN = {"DEV_CHANNEL", "TESTING"}
-INTEGER = {"OUTBOX_TICK_SECONDS", "PLAN_TICK_SECONDS"}
+INTEGER = {"OUTBOX_TICK_SECONDS", "PLAN_TICK_SECONDS", "RISK_TICK_SECONDS",
+           "CADENCE_TICK_SECONDS", "STICKINESS_TICK_SECONDS", "HR_REPORT_EVERY_DAYS"}
+FLOAT = {"TIER_HIGH", "TIER_MEDIUM", "HOLDOUT_SHARE"}
 
 
 def _as_bool(value: Any) -> bool:
@@ -51,6 +64,12 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
         cfg[key] = _as_bool(cfg[key])
     for key in INTEGER & cfg.keys():
         cfg[key] = int(cfg[key])
+    for key in FLOAT & cfg.keys():
+        cfg[key] = float(cfg[key])
+    if not 0.0 <= cfg["HOLDOUT_SHARE"] <= 1.0:
+        raise ValueError("HOLDOUT_SHARE is a share between 0 and 1 (0.10 = 10%)")
+    if not 0.0 <= cfg["TIER_MEDIUM"] <= cfg["TIER_HIGH"] <= 100.0:
+        raise ValueError("tier boundaries must satisfy 0 <= TIER_MEDIUM <= TIER_HIGH <= 100")
     if cfg.get("WECOM_AES_KEY") and len(cfg["WECOM_AES_KEY"]) != 43:
         raise ValueError("WECOM_AES_KEY must be the 43-character EncodingAESKey from the WeCom admin")
     if cfg.get("WECHAT_AES_KEY") and len(cfg["WECHAT_AES_KEY"]) != 43:

@@ -47,6 +47,8 @@ CANDIDATES = [
     ("pengfei", "彭飞", Channel.wecom, CandidateStatus.accepted, 16, 0, 0, "安全工程师"),
 ]
 
+SILENT = {"sunli", "o_tangwei_9Lm4"}  # accepted two weeks ago and not a word since: the risk score notices
+
 DOCUMENTS = [("身份证复印件", False), ("学历学位证书", False), ("体检报告", True), ("离职证明", True), ("银行卡信息", False)]
 
 
@@ -106,6 +108,8 @@ def seed(db: Session, clock: Clock, *, reset: bool = False) -> dict[str, int]:
             position=position,
             consent_at=accepted,
             welcome_sent_at=accepted + timedelta(hours=1) if accepted else None,
+            # Most accepted candidates chatted in the last days; a couple went quiet after the welcome pack.
+            last_inbound_at=now - timedelta(days=n % 4, hours=2) if accepted and uid not in SILENT else None,
             created_at=offered,
         )
         db.add(cand)

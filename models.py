@@ -159,6 +159,7 @@ class Candidate(SQLModel, table=True):
     reneged_before: int = 0  # earlier offers this person accepted and then reneged on (import / console)
     stickiness: Optional[float] = None  # latest score 0-100 (history in StickinessScore)
     tier: Optional[str] = None  # high | medium | low
+    risk: Optional[float] = None  # behaviour risk 0..1 (engagement/risk.py), latest
     created_at: Optional[datetime] = ts()
 
 
@@ -364,6 +365,25 @@ class Escalation(SQLModel, table=True):
     outcome: Optional[str] = None  # stayed | reneged
     outcome_note: Optional[str] = None
     closed_at: Optional[datetime] = ts()
+
+
+# --- cadence ------------------------------------------------------------------------------------------------------
+
+
+class CadenceState(SQLModel, table=True):
+    """What the cadence planners remember per candidate: the hold-out assignment (made once, recorded) and the start
+    date the current plan was made for (a different start date on the candidate means it moved: re-plan)."""
+
+    candidate_id: int = Field(sa_column=Column(sa.Integer, sa.ForeignKey("candidate.id", ondelete="CASCADE"),
+                                               primary_key=True))
+    holdout: bool = False  # the arm drawn at assignment (Candidate.holdout carries it for the policy)
+    holdout_assigned_at: Optional[datetime] = ts(nullable=False)
+    planned_start_date: Optional[date] = None
+    updated_at: Optional[datetime] = ts()
+
+
+# history_for(): a candidate's sent messages over the last two weeks, at every dispatch
+Index("ix_outbox_cand_sent", OutboxItem.candidate_id, OutboxItem.status, OutboxItem.sent_at)
 
 
 # --- engine -------------------------------------------------------------------------------------------------------

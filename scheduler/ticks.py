@@ -32,8 +32,18 @@ def plan(services) -> dict:
     return {"active": True, "welcome": planners.plan_welcome(services)}
 
 
+def assess_risk(services) -> dict:
+    """Every hour: while this worker holds the lease, recompute behaviour risk and alert HR on a rising score."""
+    if not lease.hold(services.engine, services.owner, services.clock.now()):
+        return {"active": False}
+    from scheduler import planners
+
+    return {"active": True, "risk_alerts": planners.plan_risk(services)}
+
+
 TICKS = {
     # id: (function, interval config key)
     "dispatch_outbox": (dispatch_outbox, "OUTBOX_TICK_SECONDS"),
     "plan": (plan, "PLAN_TICK_SECONDS"),
+    "assess_risk": (assess_risk, "RISK_TICK_SECONDS"),
 }
