@@ -20,7 +20,7 @@ run: install
 	PORT=$(PORT) bash bin/run-dev
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -16,6 +16,9 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "inbound"
 USERS = {"wecom": "zhangsan", "wechat_safe": "o_hexin_8Kq2", "wechat_plain": "o_hexin_8Kq2"}
 
 
+pytestmark = pytest.mark.backends
+
+
 @pytest.fixture(params=[WeComClient, WeChatSafeClient, WeChatPlainClient], ids=lambda c: c.name)
 def channel(request, client, clock, config):
     return request.param(client, clock, config)

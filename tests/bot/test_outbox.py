@@ -13,6 +13,8 @@ from bot.robot import robot_recipient
 from models import Candidate, Category, Channel, Message, OutboxItem, OutboxStatus
 from tests.conftest import ROBOT_WEBHOOK
 
+pytestmark = pytest.mark.backends
+
 
 def queue(svc, text="你好", key="k1", channel=Channel.wecom, recipient="zhangsan", category=Category.reply, **kw):
     with Session(svc.engine) as db:

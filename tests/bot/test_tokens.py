@@ -24,6 +24,8 @@ class Fetcher:
 def stores(svc, clock):
     return TokenStore(svc.engine, clock, "web-1"), TokenStore(svc.engine, clock, "worker-1")
 
+pytestmark = pytest.mark.backends
+
 
 def test_token_is_fetched_once_and_shared_by_processes(stores, svc):
     a, b = stores

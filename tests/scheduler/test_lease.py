@@ -10,6 +10,9 @@ from models import create_all, make_engine
 from scheduler import lease
 
 
+pytestmark = pytest.mark.backends
+
+
 @pytest.fixture
 def engine(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'lease.db'}")

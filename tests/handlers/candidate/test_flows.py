@@ -14,6 +14,9 @@ from models import (Candidate, CandidateStatus, ConversationState, DeletionReque
 from tests.support.dialog import assert_dialog, say
 
 
+pytestmark = pytest.mark.backends
+
+
 def get(svc, uid="zhangsan") -> Candidate:
     with Session(svc.engine) as db:
         return db.exec(select(Candidate).where(Candidate.channel_user_id == uid)).one()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -9,6 +11,9 @@ from sqlmodel import Session, select
 from engagement.escalations import combine_with_context
 from models import Candidate, Escalation, Message, OutboxItem, OutboxStatus
 from tests.support.dialog import say
+
+
+pytestmark = pytest.mark.backends
 
 
 def cand(db, uid="zhangsan") -> Candidate:
