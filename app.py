@@ -44,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     clock = clock or SystemClock(cfg["TIMEZONE"])
     svc = services_mod.build(cfg, engine, clock, http)
     app.extensions["bot"] = svc
+    if not cfg.get("TESTING"):
+        svc.warm_up()
 
     from bot import devchat, wechat, wecom
     from dashboard import bp as dashboard_bp
@@ -115,6 +117,24 @@ def register_cli(app: Flask) -> None:
         from scheduler import worker
 
         worker.run(svc())
+
+    @app.cli.command("simulate")
+    @click.option("--candidates", default=200, show_default=True, type=click.IntRange(min=1), help="Synthetic candidates.")
+    @click.option("--days", default=28, show_default=True, type=click.IntRange(min=1), help="Simulated days.")
+    @click.option("--seed", default=1, show_default=True, type=int, help="Random seed (same seed, same run).")
+    @click.option("--out", default="simulation.csv", show_default=True, type=click.Path(dir_okay=False),
+                  help="CSV file: one row per planned message.")
+    @click.option("--start", default=None, help="First simulated day, YYYY-MM-DD (default: next Monday).")
+    def simulate_cmd(candidates: int, days: int, seed: int, out: str, start: str | None):
+        """Run the real planners and delivery policy over synthetic candidates on a simulated clock; sends nothing."""
+        from datetime import date, datetime, time
+
+        from scheduler import simulate
+
+        s = svc()
+        begin = (datetime.combine(date.fromisoformat(start), time(0), s.clock.tz) if start
+                 else simulate.next_monday(s.clock.now(), s.clock.tz))
+        simulate.run(s.config, candidates=candidates, days=days, seed=seed, out=out, start=begin, echo=click.echo)
 
     @app.cli.command("chat")
     @click.option("--as", "as_user", required=True, help="Channel user id to chat as, e.g. zhangsan.")

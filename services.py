@@ -41,6 +41,14 @@ class Services:
     alert_recipient: str | None = None  # the HR group robot, as the outbox names it; None = console only
     kick: Callable[[], None] = lambda: None
 
+    def warm_up(self) -> None:
+        """Train/load the language models now, so the first callback after a start answers inside a second
+        (with gunicorn --preload this happens once, before the workers fork)."""
+        from nlp.hesitation import detect
+
+        classify("还有几天培训")
+        detect("我再考虑一下")
+
     def policy_settings(self) -> PolicySettings:
         with Session(self.engine) as db:
             company = db.get(Company, 1)
