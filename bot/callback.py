@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from flask import Request, abort, current_app
+from flask import Request, Response, abort, current_app
+from wechatpy.messages import UnknownMessage
 
 from bot import pipeline
 from bot.inbound import Inbound
@@ -49,6 +50,14 @@ def parse_xml(body: bytes | str) -> dict:
         abort(400)
 
 
+def message(xml: dict, message_types: dict, event_types: dict):
+    """A parsed callback body to the platform's wechatpy message object (events by their Event)."""
+    kind = (xml.get("MsgType") or "").lower()
+    if kind == "event":
+        return event_types.get((xml.get("Event") or "").lower(), UnknownMessage)(xml)
+    return message_types.get(kind, UnknownMessage)(xml)
+
+
 def to_inbound(channel: Channel, msg, received_at) -> Inbound:
     """A wechatpy message object to our Inbound."""
     kind = msg.type if msg.type in ("text", "event", "image", "voice", "location", "link", "video") else "unknown"
@@ -66,6 +75,12 @@ def to_inbound(channel: Channel, msg, received_at) -> Inbound:
         event_key=str(key) if key else None,
         created_at=int(create_time.timestamp()) if create_time is not None else None,
     )
+
+
+def respond(inbound: Inbound, render_passive: Callable[[str], str]) -> Response:
+    """The HTTP answer to the platform: the passive reply XML, or a plain `success`."""
+    answer = handle(inbound, render_passive)
+    return Response(answer, mimetype="application/xml" if answer != "success" else "text/plain")
 
 
 def handle(inbound: Inbound, render_passive: Callable[[str], str]) -> str:

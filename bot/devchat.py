@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from bot import pipeline
 from bot.inbound import Inbound

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
+from wechatpy.messages import MESSAGE_TYPES
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
@@ -19,13 +19,6 @@ from bot.api import PlatformClient
 from models import Channel, OutboxItem
 
 bp = Blueprint("wechat", __name__)
-
-
-def parse_plain(xml: dict):
-    kind = (xml.get("MsgType") or "").lower()
-    if kind == "event":
-        return EVENT_TYPES.get((xml.get("Event") or "").lower(), UnknownMessage)(xml)
-    return MESSAGE_TYPES.get(kind, UnknownMessage)(xml)
 
 
 def _check(args) -> None:
@@ -67,15 +60,14 @@ def receive():
         except (ValueError, KeyError, UnicodeDecodeError):
             abort(400)
         envelope = callback.parse_xml(plain)
-    msg = parse_plain(envelope)
+    msg = callback.message(envelope, MESSAGE_TYPES, EVENT_TYPES)
     inbound = callback.to_inbound(Channel.wechat, msg, callback.services().clock.now())
 
     def render(text: str) -> str:
         xml = TextReply(message=msg, content=text).render()
         return crypto.encrypt_message(xml, args.get("nonce", ""), callback.now_ts()) if safe else xml
 
-    answer = callback.handle(inbound, render)
-    return Response(answer, mimetype="application/xml" if answer != "success" else "text/plain")
+    return callback.respond(inbound, render)
 
 
 def client(config, tokens, http=None) -> PlatformClient:

@@ -9,7 +9,6 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.enterprise.messages import MESSAGE_TYPES
 from wechatpy.enterprise.replies import TextReply
 from wechatpy.exceptions import InvalidSignatureException
-from wechatpy.messages import UnknownMessage
 
 from bot import callback
 from bot.api import PlatformClient, SendError
@@ -21,13 +20,6 @@ bp = Blueprint("wecom", __name__)
 def _crypto() -> WeChatCrypto:
     cfg = current_app.config
     return WeChatCrypto(cfg["WECOM_TOKEN"], cfg["WECOM_AES_KEY"], cfg["WECOM_CORP_ID"])
-
-
-def parse_plain(xml: dict):
-    kind = (xml.get("MsgType") or "").lower()
-    if kind == "event":
-        return EVENT_TYPES.get((xml.get("Event") or "").lower(), UnknownMessage)(xml)
-    return MESSAGE_TYPES.get(kind, UnknownMessage)(xml)
 
 
 @bp.get("/wecom/callback")
@@ -62,15 +54,14 @@ def receive():
         abort(403)
     except (ValueError, KeyError, UnicodeDecodeError):
         abort(400)
-    msg = parse_plain(callback.parse_xml(plain))
+    msg = callback.message(callback.parse_xml(plain), MESSAGE_TYPES, EVENT_TYPES)
     inbound = callback.to_inbound(Channel.wecom, msg, callback.services().clock.now())
 
     def render(text: str) -> str:
         reply = TextReply(message=msg, content=text, agent=int(current_app.config.get("WECOM_AGENT_ID") or 0))
         return crypto.encrypt_message(reply.render(), args.get("nonce", ""), callback.now_ts())
 
-    answer = callback.handle(inbound, render)
-    return Response(answer, mimetype="application/xml" if answer != "success" else "text/plain")
+    return callback.respond(inbound, render)
 
 
 def client(config, tokens, http=None) -> PlatformClient:
