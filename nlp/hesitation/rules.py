@@ -413,6 +413,9 @@ def analyze(raw: str) -> RuleResult:
         "question": float(any(c.question for c in clauses)),
         "worry": float(bool(_WORRY.search(text))),
         "cjk": float(len(_CJK.findall(text))),
+        # Whether the message names joining or any term a reason is about: without either, nothing in it can be
+        # what a candidate wavers about ("算了算了，我找到了", "不好意思刚才手滑了").
+        "about": float(bool(_JOIN_WORD.search(text)) or max(scores.values(), default=0.0) >= 1.0),
         # Cues the rules saw and deliberately set aside (negated, someone else's, another object, settled):
         # the model must not overrule those.
         "cancelled": float(any(not h.effective for h in hits) or (had_alert_cues and not level_hits)),

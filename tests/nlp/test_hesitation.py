@@ -106,6 +106,32 @@ def test_concern(text, reason):
     _check(text, "concern", reason)
 
 
+# Several topics in one message: the reason is what the candidate wavers about, with the dev set's conventions
+# (a family member objecting is family even when distance or overtime is the complaint; a delay request is
+# start_date whatever causes it; a rival offer that pays more is competing_offer, not salary).
+@pytest.mark.parametrize("text,level,reason", [
+    ("我爸妈嫌那边太远，一直不同意我去，我还在跟他们磨", "hesitation", "family"),
+    ("我老婆不想我天天加班，劝我别去，我有点动摇", "hesitation", "family"),
+    ("另一家开的base比你们高不少，我在两边之间比较", "hesitation", "competing_offer"),
+    ("公务员面试过了，家里也让我去，这边就不过来了，抱歉", "withdrawal", "competing_offer"),
+    ("家里装修走不开，报到能不能往后延一周", "hesitation", "start_date"),
+    ("算下来房租要吃掉一半工资，我在那边根本存不下钱，有点犹豫", "hesitation", "salary"),
+    ("每天坐班车来回三个小时，我怕吃不消，还在考虑", "hesitation", "location"),
+    ("岗位本身挺好的，就是听说一年到头都在出差，我有点打退堂鼓", "hesitation", "workload"),
+    ("家里倒是支持，主要是这个岗偏销售，我不太想做，还在犹豫", "hesitation", "role_fit"),
+    ("工资倒是还行，就是定岗在县城，我实在去不了，抱歉", "withdrawal", "location"),
+    ("The overtime sounds crazy, 我得再想想", "hesitation", "workload"),
+    ("我问了好几次能不能加薪都不行，那就算了，这边放弃入职", "withdrawal", "salary"),
+])
+def test_reason_follows_what_is_wavered_about(text, level, reason):
+    _check(text, level, reason)
+
+
+def test_our_own_offer_is_not_a_rival_offer():
+    # "offer" alone names the company's own offer as often as another one.
+    assert detect("降薪跳槽这种事我做不出来，这个offer就不接了").reason != Reason.COMPETING_OFFER
+
+
 # --- modifiers: negation, reassurance, third parties, other objects, past wobbles ----------------------------------
 
 @pytest.mark.parametrize("text", [
@@ -191,9 +217,12 @@ def test_fast_path_matches_sklearn():
         assert fast_lv[0] == pytest.approx(lv, abs=1e-9) and fast_rs[0] == pytest.approx(rs, abs=1e-9)
 
 
-def test_training_never_reads_heldout_b():
-    assert all(p.name != "heldout_b.jsonl" for p in training_files())
-    assert {p.name for p in training_files()} >= {"dev.jsonl"}
+def test_training_never_reads_heldout_b_or_the_eval_folder():
+    files = training_files()
+    assert all(p.name != "heldout_b.jsonl" for p in files)
+    # nlp/data/hesitation_eval/ holds a set written to judge us; training reads only this one folder, not below it.
+    assert all(p.parent == DATA and "hesitation_eval" not in p.parts for p in files)
+    assert {p.name for p in files} >= {"dev.jsonl", "own_more.jsonl"}
 
 
 # --- CLI ------------------------------------------------------------------------------------------------------------
@@ -258,8 +287,11 @@ def test_cli_missing_file_and_missing_labels(tmp_path, capsys):
 # Floors a little under the measured figures, to catch a regression in the rules, lexicon or model, not noise.
 # heldout_b (1,000 messages by another author): alert F1 0.979, withdrawal recall 0.967, false alerts 0.5% after the
 # generic fixes (0.909 / 0.900 / 4.0% on first sight). Own 1/5 split: 0.997 / 1.000 / 0.0%.
-HELDOUT_FLOOR = {"alert_f1": 0.95, "withdrawal_recall": 0.93, "false_alert_rate_max": 0.02}
-SPLIT_FLOOR = {"alert_f1": 0.97, "withdrawal_recall": 0.97, "false_alert_rate_max": 0.02}
+# After own_more.jsonl, the broader reason lexicon and no model-only alert on a message naming neither joining nor a
+# term: heldout_b 0.975 / 0.975 / 0.5%, reason accuracy 0.860 (was 0.810; heldout_b is no longer unseen, so its reason
+# floor is loose). Own 1/5 split: 0.981 / 1.000 / 1.1%, reason accuracy 0.921.
+HELDOUT_FLOOR = {"alert_f1": 0.95, "withdrawal_recall": 0.93, "false_alert_rate_max": 0.02, "reason_accuracy": 0.84}
+SPLIT_FLOOR = {"alert_f1": 0.97, "withdrawal_recall": 0.97, "false_alert_rate_max": 0.02, "reason_accuracy": 0.90}
 
 
 def test_quality_floor():
@@ -279,6 +311,7 @@ def test_quality_floor():
     assert rep.alert_f1 >= floor["alert_f1"], rep.as_dict()
     assert rep.withdrawal_recall >= floor["withdrawal_recall"], rep.as_dict()
     assert rep.false_alert_rate <= floor["false_alert_rate_max"], rep.as_dict()
+    assert rep.reason_accuracy >= floor["reason_accuracy"], rep.as_dict()
 
 
 def test_rules_alone_hold_on_dev():
