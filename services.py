@@ -53,7 +53,7 @@ class Services:
         with Session(self.engine) as db:
             company = db.get(Company, 1)
         holidays = company.holidays if company else []
-        return PolicySettings.parse(self.config["TIMEZONE"], self.config["QUIET_HOURS"], holidays)
+        return PolicySettings.from_config(self.config, holidays)
 
 
 def build(cfg: dict[str, Any], engine: Engine, clock: Clock, http: requests.Session | None = None) -> Services:

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.api import SendError
 from clock import Clock
-from engagement.policy import Action, PolicySettings, decide
+from engagement.policy import Action, PolicySettings, decide, history_for
 from models import Candidate, Category, Channel, Direction, Message, OutboxItem, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class Outbox:
         with Session(self.engine, expire_on_commit=False) as db:
             item = db.merge(item)
             candidate = db.get(Candidate, item.candidate_id) if item.candidate_id else None
-            decision = decide(item.category, candidate, now, self.policy())
+            decision = decide(item, candidate, now, self.policy(), history_for(db, item.candidate_id, now) if item.candidate_id else [])
             if decision.action == Action.SUPPRESS:
                 self._finish(db, item, OutboxStatus.suppressed, decision.reason)
                 stats.suppressed += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from engagement import stickiness
 from handlers.context import Ctx
 from models import Category, Direction, EngagementEvent, Message
 
@@ -28,4 +29,6 @@ def record_engagement(ctx: Ctx, msg) -> None:
     if last_push is not None and (previous is None or previous < last_push) and last_push <= ctx.now:
         ctx.db.add(EngagementEvent(candidate_id=cand.id, kind="reply", at=ctx.now,
                                    value=(ctx.now - last_push).total_seconds()))
+    ctx.db.flush()
+    stickiness.recompute(ctx.db, cand, ctx.now, stickiness.StickinessSettings.from_config(ctx.config))
     return None

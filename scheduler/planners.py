@@ -41,6 +41,7 @@ def plan_welcome(services) -> int:
                 Candidate.status == CandidateStatus.accepted,
                 Candidate.offer_accepted_at.is_not(None),
                 Candidate.welcome_sent_at.is_(None),
+                Candidate.holdout.is_(False),  # the hold-out arm gets no welcome pack (nor the questionnaire it starts)
                 or_(Candidate.start_date.is_(None), Candidate.start_date >= today),
             )
             .limit(BATCH)

@@ -27,9 +27,10 @@ def plan(services) -> dict:
     """Every minute: while this worker holds the lease, run the planners (welcome pack, ...)."""
     if not lease.hold(services.engine, services.owner, services.clock.now()):
         return {"active": False}
-    from scheduler import planners
+    from scheduler import cadence, planners
 
-    return {"active": True, "welcome": planners.plan_welcome(services)}
+    holdout = cadence.assign_holdout(services)  # the arm is drawn before the welcome pack can go out
+    return {"active": True, "holdout": holdout, "welcome": planners.plan_welcome(services)}
 
 
 def assess_risk(services) -> dict:
@@ -41,9 +42,29 @@ def assess_risk(services) -> dict:
     return {"active": True, "risk_alerts": planners.plan_risk(services)}
 
 
+def plan_cadence(services) -> dict:
+    """Every few minutes: while this worker holds the lease, plan tasks, reminders, digests and HR reports (cadence)."""
+    if not lease.hold(services.engine, services.owner, services.clock.now()):
+        return {"active": False}
+    from scheduler import cadence
+
+    return {"active": True, **cadence.run(services)}
+
+
+def score_stickiness(services) -> dict:
+    """Every hour: while this worker holds the lease, recompute every candidate's stickiness score and tier."""
+    if not lease.hold(services.engine, services.owner, services.clock.now()):
+        return {"active": False}
+    from scheduler import cadence
+
+    return {"active": True, **cadence.recompute_stickiness(services)}
+
+
 TICKS = {
     # id: (function, interval config key)
     "dispatch_outbox": (dispatch_outbox, "OUTBOX_TICK_SECONDS"),
     "plan": (plan, "PLAN_TICK_SECONDS"),
     "assess_risk": (assess_risk, "RISK_TICK_SECONDS"),
+    "score_stickiness": (score_stickiness, "STICKINESS_TICK_SECONDS"),
+    "plan_cadence": (plan_cadence, "CADENCE_TICK_SECONDS"),
 }

@@ -140,6 +140,10 @@ SAMPLES: dict[str, dict | list[dict]] = {
                       {"bring": ["身份证"], "dress": "", "missing": []}],
 }
 
+from tests.engagement.test_cadence_templates import CADENCE_SAMPLES  # noqa: E402  (the cadence work owns those)
+
+SAMPLES.update(CADENCE_SAMPLES)
+
 
 def _variants(name: str) -> list[dict]:
     sample = SAMPLES[name]
