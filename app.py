@@ -44,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     clock = clock or SystemClock(cfg["TIMEZONE"])
     svc = services_mod.build(cfg, engine, clock, http)
     app.extensions["bot"] = svc
-    if not cfg.get("TESTING"):
+    if cfg.get("WARM_UP") and not cfg.get("TESTING"):
         svc.warm_up()
 
     from bot import devchat, wechat, wecom

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_HOURS": "22:00-08:00",
     "DEV_CHANNEL": False,
     "PUBLIC_URL": "http://127.0.0.1:5000",  # how links to the console are written in messages to staff
+    "WARM_UP": True,  # load the language models at start (first answer inside 1 s); off for one-off commands
     "OUTBOX_TICK_SECONDS": 2,
     "PLAN_TICK_SECONDS": 60,
     "RISK_TICK_SECONDS": 3600,
@@ -40,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "WECHAT_TEMPLATE_ID": None,  # OA template for critical messages outside the 48 h window; unset = held
 }
 
-BOOLEAN = {"DEV_CHANNEL", "TESTING"}
+BOOLEAN = {"DEV_CHANNEL", "TESTING", "WARM_UP"}
 INTEGER = {"OUTBOX_TICK_SECONDS", "PLAN_TICK_SECONDS", "RISK_TICK_SECONDS",
            "CADENCE_TICK_SECONDS", "STICKINESS_TICK_SECONDS", "HR_REPORT_EVERY_DAYS"}
 FLOAT = {"TIER_HIGH", "TIER_MEDIUM", "HOLDOUT_SHARE"}
