@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -15,12 +15,20 @@ def training_date(db: Session, cand: Candidate) -> tuple[date | None, Cohort | N
     return (cohort.training_date if cohort else cand.start_date), cohort
 
 
-def programme_week(cand: Candidate, today: date, tz) -> int | None:
-    """Week 1 starts on the day the offer was accepted; None before acceptance."""
-    if cand.offer_accepted_at is None:
+def week_of(accepted_at: datetime | None, today: date, tz) -> tuple[int, date] | None:
+    """(week number, first day of that week) of the programme; week 1 starts on the day the offer was accepted,
+    in the company's time zone. None before acceptance."""
+    if accepted_at is None:
         return None
-    start = cand.offer_accepted_at.astimezone(tz).date()
-    return max(0, (today - start).days) // 7 + 1
+    first = accepted_at.astimezone(tz).date()
+    week = max(0, (today - first).days) // 7 + 1
+    return week, first + timedelta(days=7 * (week - 1))
+
+
+def programme_week(cand: Candidate, today: date, tz) -> int | None:
+    """The candidate's programme week (see week_of); None before acceptance."""
+    found = week_of(cand.offer_accepted_at, today, tz)
+    return None if found is None else found[0]
 
 
 @dataclass(frozen=True)

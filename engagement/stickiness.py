@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlmodel import Session, select
 
+from engagement.onboarding import week_of
 from models import (
     Candidate,
     CandidateStatus,
@@ -154,9 +155,8 @@ def tier_for(value: float, settings: StickinessSettings) -> str:
 
 
 def _programme_week(accepted_at: datetime | None, now: datetime, tz) -> int | None:
-    if accepted_at is None:
-        return None
-    return max(0, (now.astimezone(tz).date() - accepted_at.astimezone(tz).date()).days) // 7 + 1
+    found = week_of(accepted_at, now.astimezone(tz).date(), tz)
+    return None if found is None else found[0]
 
 
 def gather(db: Session, cands: list[Candidate], now: datetime, settings: StickinessSettings) -> dict[int, Signals]:

@@ -42,6 +42,7 @@ from sqlmodel import Session, select
 from bot.outbox import split_text
 from engagement import holdout as holdout_mod
 from engagement import stickiness as stickiness_mod
+from engagement.onboarding import week_of
 from engagement.policy import OA_WINDOW
 from models import (
     CadenceState,
@@ -164,21 +165,13 @@ def _local_day(now: datetime, tz: ZoneInfo) -> date:
 
 
 @lru_cache(maxsize=4096)
-def _accepted_day(accepted_at: datetime, tz: ZoneInfo) -> date:
-    return accepted_at.astimezone(tz).date()
-
-
 def send_time(c: CandidateView) -> time:
     return PREFERRED.get(c.preferred_time or "", DEFAULT_TIME)
 
 
 def programme_week(c: CandidateView, today: date, tz: ZoneInfo) -> tuple[int, date] | None:
-    """(week number, first day of that week); week 1 starts on the day the offer was accepted."""
-    if c.offer_accepted_at is None:
-        return None
-    first = _accepted_day(c.offer_accepted_at, tz)
-    week = max(0, (today - first).days) // 7 + 1
-    return week, first + timedelta(days=7 * (week - 1))
+    """(week number, first day of that week); the one rule lives in engagement.onboarding.week_of."""
+    return week_of(c.offer_accepted_at, today, tz)
 
 
 def _due(when: datetime, now: datetime, expires: datetime | None) -> bool:
