@@ -158,18 +158,18 @@ class Outbox:
     def deliver_now(self, item_ids: list[int], *, transport: Callable[[OutboxItem], str | None] | None = None) -> list[OutboxItem]:
         """Send these rows right away (a reply to a message that just came in), through `transport` if given
         (a passive callback reply, the dev page) or the channel's sender. Returns the rows that went out."""
-        done = []
-        for item in self._claim(ids=item_ids):
-            if self._deliver(item, transport):
-                done.append(item)
-        return done
+        items = self._claim(ids=item_ids)
+        settings = self.policy() if items else None
+        return [item for item in items if self._deliver(item, transport, settings)]
 
     def dispatch(self, limit: int = 200) -> DispatchStats:
         """Claim and send what is due. Safe to run in several processes at once: a row is claimed by one."""
         stats = DispatchStats()
         self._reclaim_stale()
-        for item in self._claim(limit=limit):
-            self._deliver(item, None, stats)
+        items = self._claim(limit=limit)
+        settings = self.policy() if items else None  # read once per batch, not once per row
+        for item in items:
+            self._deliver(item, None, settings, stats)
         return stats
 
     def _reclaim_stale(self) -> None:
@@ -207,13 +207,13 @@ class Outbox:
                 db.expunge(item)
             return items
 
-    def _deliver(self, item: OutboxItem, transport, stats: DispatchStats | None = None) -> bool:
+    def _deliver(self, item: OutboxItem, transport, settings: PolicySettings, stats: DispatchStats | None = None) -> bool:
         stats = stats if stats is not None else DispatchStats()
         now = self.clock.now()
         with Session(self.engine, expire_on_commit=False) as db:
             item = db.merge(item)
             candidate = db.get(Candidate, item.candidate_id) if item.candidate_id else None
-            decision = decide(item, candidate, now, self.policy(), history_for(db, item.candidate_id, now) if item.candidate_id else [])
+            decision = decide(item, candidate, now, settings, history_for(db, item.candidate_id, now) if item.candidate_id else [])
             if decision.action == Action.SUPPRESS:
                 self._finish(db, item, OutboxStatus.suppressed, decision.reason)
                 stats.suppressed += 1
