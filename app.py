@@ -136,6 +136,30 @@ def register_cli(app: Flask) -> None:
                  else simulate.next_monday(s.clock.now(), s.clock.tz))
         simulate.run(s.config, candidates=candidates, days=days, seed=seed, out=out, start=begin, echo=click.echo)
 
+    @app.cli.command("escalations")
+    @click.option("--open", "open_only", is_flag=True, help="Only cases not closed yet.")
+    @click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False),
+                  help="Also write the cases to this CSV file.")
+    def escalations_cmd(open_only: bool, csv_path: str | None):
+        """HR cases: a table, a summary (contacted share, median / p90 hours to first contact, outcomes), a CSV."""
+        import csv
+
+        from engagement import escalations
+
+        s = svc()
+        with Session(s.engine) as db:
+            pairs = escalations.cases(db, open_only=open_only)
+            rows = escalations.report_rows(pairs, s.clock.tz)
+            summary = escalations.summarize(esc for esc, _ in pairs)
+        click.echo(escalations.format_table(rows) if rows else "no cases")
+        click.echo(escalations.format_summary(summary))
+        if csv_path:
+            with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=escalations.REPORT_FIELDS)
+                writer.writeheader()
+                writer.writerows(rows)
+            click.echo(f"wrote {len(rows)} rows to {csv_path}")
+
     @app.cli.command("chat")
     @click.option("--as", "as_user", required=True, help="Channel user id to chat as, e.g. zhangsan.")
     def chat_cmd(as_user: str):

@@ -8,14 +8,16 @@ __all__ = ["ANY", "Ctx", "Dispatcher", "Pipeline", "Reply", "Role", "Router", "b
 
 
 def build_dispatcher() -> Dispatcher:
-    """Every router in its include order: staff first, then the candidate's families, the catch-all fallback last."""
-    from handlers import clarify, common, fallback, staff
+    """Every router in its include order: HR's case commands and staff first, then the candidate's families, the
+    catch-all fallback last."""
+    from handlers import clarify, common, fallback, hr_cases, staff
     from handlers.candidate import (
         control, faq, lessons, offer, people, points, privacy, questionnaire, readiness, relay, smalltalk, tasks,
         training,
     )
 
     return Dispatcher(
+        hr_cases.router,
         staff.router,
         clarify.router,
         training.router,

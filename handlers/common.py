@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import staff
 from handlers.context import Ctx
 from handlers.reply import Reply
 from handlers.router import ANY, Role, Router
@@ -16,7 +17,7 @@ def on_help(ctx: Ctx, msg) -> Reply:
     if ctx.role == Role.MENTOR:
         return Reply.of("mentor_help", name=ctx.person.name)
     if ctx.role == Role.HR:
-        return Reply.of("hr_help", name=ctx.person.name, console_url=ctx.config.get("PUBLIC_URL", "") + "/dashboard/")
+        return staff.hr_help(ctx)
     help_lines = ctx.content.data.get("help", {})
     entries = ctx.services.dispatcher.help_entries(str(ctx.role))
     lines = [help_lines[h.intent] for h in entries if h.intent in help_lines]

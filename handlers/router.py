@@ -41,6 +41,12 @@ class Handler:
 
 
 @dataclass(frozen=True)
+class Rule:
+    fn: Callable[[str], str | None]
+    role: str
+
+
+@dataclass(frozen=True)
 class StateHandler:
     fn: Callable[..., Any]
     flow: str
@@ -52,6 +58,7 @@ class Router:
         self.name = name
         self.handlers: list[Handler] = []
         self.state_handlers: list[StateHandler] = []
+        self.rules: list[Rule] = []
 
     def on(self, *, role: str | Role = ANY, intent: str | Intent = ANY, **flags: Any):
         """Register `fn(ctx, msg)` for a (role, intent); flags travel with it (`help=True`, `proactive=False`)."""
@@ -67,6 +74,16 @@ class Router:
 
         def register(fn):
             self.state_handlers.append(StateHandler(fn, flow, str(state)))
+            return fn
+
+        return register
+
+    def rule(self, *, role: str | Role):
+        """Register `fn(text) -> intent label | None`: the exact commands of a role, checked before the classifier
+        (as nlp.intents.rule is for everyone), so a command never reaches the model or a clarifying question."""
+
+        def register(fn):
+            self.rules.append(Rule(fn, str(role)))
             return fn
 
         return register
@@ -91,6 +108,16 @@ class Dispatcher:
             for h in self.handlers:
                 if h.role == want_role and h.intent == want_intent:
                     return h
+        return None
+
+    def command_of(self, role: str, text: str) -> str | None:
+        """The intent label of an exact command of this role (first rule in include order that knows it)."""
+        for r in self.routers:
+            for rule in r.rules:
+                if rule.role == role:
+                    label = rule.fn(text)
+                    if label is not None:
+                        return str(label)
         return None
 
     def find_state(self, flow: str, state: str) -> StateHandler | None:
@@ -151,6 +178,9 @@ class Pipeline:
                 result = sh.fn(ctx, msg)
                 if result is not NotImplemented:  # a flow step may decline and let intent routing answer
                     return result
+        command = self.dispatcher.command_of(str(ctx.role), msg.text or "")
+        if command is not None:
+            return self.answer(ctx, msg, command)
         result = self.intent_of(ctx, msg)
         if result.ambiguous:
             handler = self.dispatcher.find(ctx.role, CLARIFY)

@@ -96,7 +96,7 @@ def plan_risk(services) -> int:
                     ctx = Ctx.from_job(cand.id, services, db)
                     services.outbox.enqueue(
                         db, channel=Channel.robot, recipient=services.alert_recipient, kind="markdown",
-                        text=hr_alert(ctx, "risk", "silence", text, [f"风险分 {result.score:.2f}"]),
+                        text=hr_alert(ctx, "risk", "silence", text, [f"风险分 {result.score:.2f}"], case_id=esc.id),
                         dedupe_key=f"alert:{key}", category=Category.alert, candidate_id=cand.id)
             db.commit()
             last_id = batch[-1].id

@@ -38,13 +38,16 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
     if esc is not None and ctx.services.alert_recipient:
         ctx.services.outbox.enqueue(
             ctx.db, channel=Channel.robot, recipient=ctx.services.alert_recipient, kind="markdown",
-            text=hr_alert(ctx, level, reason, msg.text, list(det.cues) + (["上下文累积"] if by_context else [])),
+            text=hr_alert(ctx, level, reason, msg.text, list(det.cues) + (["上下文累积"] if by_context else []),
+                          case_id=esc.id),
             dedupe_key=f"alert:{key}", category=Category.alert, candidate_id=cand.id,
         )
     return Reply.of("hesitation_reply", level=level, reason=reason, name=cand.name)
 
 
-def hr_alert(ctx: Ctx, level: str, reason: str, text: str, cues: list[str]) -> str:
+def hr_alert(ctx: Ctx, level: str, reason: str, text: str, cues: list[str], *, case_id: int) -> str:
+    """The markdown alert for the HR group: the case number, the candidate, the words, the playbook, and how to
+    record the follow-up (已联系 / 结案 in chat with the bot)."""
     cand = ctx.candidate
     cohort = ctx.db.get(Cohort, cand.cohort_id) if cand.cohort_id else None
     hr = ctx.db.get(HRUser, cand.hr_owner_id) if cand.hr_owner_id else None
@@ -52,6 +55,6 @@ def hr_alert(ctx: Ctx, level: str, reason: str, text: str, cues: list[str]) -> s
                              .order_by(Message.created_at.desc(), Message.id.desc()).limit(6)))[::-1]
     return ctx.content.render(
         "hr_alert", cand=cand, cohort=cohort, hr=hr, level=LEVELS.get(level, level), reason=REASONS.get(reason, reason),
-        level_key=level, text=text, cues=cues, turns=turns, playbook=ctx.content.playbooks.get(reason),
+        level_key=level, case_id=case_id, text=text, cues=cues, turns=turns, playbook=ctx.content.playbooks.get(reason),
         console_url=ctx.config.get("PUBLIC_URL", "") + f"/dashboard/candidates/{cand.id}", tz=ctx.services.clock.tz,
     )

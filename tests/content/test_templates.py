@@ -65,12 +65,39 @@ SAMPLES: dict[str, dict | list[dict]] = {
          "turns": [NS(direction=Direction.inbound, created_at=AT, text="薪资能否再谈一下"),
                    NS(direction=Direction.outbound, created_at=AT, text="理解的，" * 30)],
          "playbook": {"title": "薪资", "do": ["先倾听"], "avoid": ["承诺加薪"], "suggested_reply": "我们聊聊？\n"},
-         "console_url": "http://127.0.0.1:5000/dashboard/candidates/1"},
+         "console_url": "http://127.0.0.1:5000/dashboard/candidates/1", "case_id": 12},
         {"cand": NS(name="张三", start_date=None, position="", stickiness=None, tier=None, reneged_before=0),
          "cohort": None, "level": "concern", "reason": "undecided", "text": "我再考虑一下", "cues": [], "tz": TZ,
-         "hr": None, "turns": [], "playbook": None, "console_url": "http://127.0.0.1:5000/dashboard/"},
+         "hr": None, "turns": [], "playbook": None, "console_url": "http://127.0.0.1:5000/dashboard/", "case_id": 3},
     ],
-    "hr_help": {"name": "王五", "console_url": "http://127.0.0.1:5000/dashboard/"},
+    "hr_case_list": [
+        {"cases": [{"id": 12, "name": "张三", "level": "犹豫", "reason": "薪资待遇", "minutes": 20, "contacted_at": None},
+                   {"id": 9, "name": "刘洋", "level": "明确放弃", "reason": "其他 offer", "minutes": 3 * 1440,
+                    "contacted_at": AT}], "total": 14, "tz": TZ},
+        {"cases": [{"id": 1, "name": "张三", "level": "犹豫", "reason": "—", "minutes": 0, "contacted_at": None}],
+         "total": 1, "tz": TZ},
+        {"cases": [], "total": 0, "tz": TZ},
+    ],
+    "hr_case_contacted": [
+        {"already": False, "case_id": 12, "name": "张三", "at": AT, "tz": TZ, "minutes": 150, "noted": True},
+        {"already": False, "case_id": 12, "name": "张三", "at": AT, "tz": TZ, "minutes": 5, "noted": False},
+        {"already": True, "case_id": 12, "name": "张三", "at": AT, "tz": TZ},
+    ],
+    "hr_case_closed": [
+        {"case_id": 12, "name": "张三", "outcome": "stayed", "contact_now": False, "minutes": 90, "noted": False},
+        {"case_id": 12, "name": "刘洋", "outcome": "reneged", "contact_now": True, "minutes": 3000, "noted": True},
+    ],
+    "hr_case_problem": [
+        {"problem": "usage_contact", "case_id": None},
+        {"problem": "usage_close", "case_id": None},
+        {"problem": "not_found", "case_id": 99},
+        {"problem": "closed", "case_id": 12, "name": "张三", "outcome": "stayed", "at": AT, "tz": TZ},
+        {"problem": "no_outcome", "case_id": 12, "written": ""},
+        {"problem": "bad_outcome", "case_id": 12, "written": "再看看"},
+    ],
+    "hr_help": [{"name": "王五", "lines": ["「跟进」：待跟进的预警案例（最新 10 个）"],
+                 "console_url": "http://127.0.0.1:5000/dashboard/"},
+                {"name": "王五", "lines": [], "console_url": "http://127.0.0.1:5000/dashboard/"}],
     "lesson_answer_unclear": {},
     "lesson_failed": {"correct": 1, "total": 3},
     "lesson_feedback": [{"right": True, "q": QUESTION}, {"right": False, "q": {**QUESTION, "explain": ""}}],
@@ -210,6 +237,54 @@ def test_an_unknown_template_is_a_content_error():
 
 def test_the_content_validates():
     CONTENT.validate()
+
+
+def test_the_hr_case_replies_say_what_they_should():
+    listing = CONTENT.render("hr_case_list", **SAMPLES["hr_case_list"][0])
+    assert "共 14 个，这里是最新的 2 个" in listing
+    assert "#12 张三 · 犹豫 · 薪资待遇 · 20 分钟前 · 还没联系" in listing
+    assert "#9 刘洋 · 明确放弃 · 其他 offer · 3 天前 · 已联系（11-23 10:00）" in listing
+    assert "最新的" not in CONTENT.render("hr_case_list", **SAMPLES["hr_case_list"][1])
+    assert "刚刚" in CONTENT.render("hr_case_list", **SAMPLES["hr_case_list"][1])
+    assert "预警后 2 小时 30 分钟" in CONTENT.render("hr_case_contacted", **SAMPLES["hr_case_contacted"][0])
+    assert "预警后 5 分钟" in CONTENT.render("hr_case_contacted", **SAMPLES["hr_case_contacted"][1])
+    assert "11-23 10:00 记录过了" in CONTENT.render("hr_case_contacted", **SAMPLES["hr_case_contacted"][2])
+    reneged = CONTENT.render("hr_case_closed", **SAMPLES["hr_case_closed"][1])
+    assert "结果：放弃" in reneged and "预警后 2 天 2 小时" in reneged and "标记为放弃入职" in reneged
+    assert "记为首次联系" not in CONTENT.render("hr_case_closed", **SAMPLES["hr_case_closed"][0])
+    problems = [CONTENT.render("hr_case_problem", **sample) for sample in SAMPLES["hr_case_problem"]]
+    assert len(set(problems)) == len(problems), "each problem has its own answer"
+    assert "结果是留下" in problems[3] and "「再看看」" in problems[5]
+
+
+def _worst_alert(**extra) -> dict:
+    """The longest alert a case can produce: a 1000-character message, six long turns, many cues, the longest
+    playbook, a re-applicant, a long name and position."""
+    longest = max(CONTENT.playbooks.values(), key=lambda b: len(str(b)))
+    long_turn = NS(direction=Direction.inbound, created_at=AT, text="我真的还在犹豫要不要去，" * 20)
+    return {**SAMPLES["hr_alert"][0], "cand": NS(name="欧阳娜娜" * 3, start_date=TRAINING, position="高级后端开发工程师" * 3,
+                                                 stickiness=72.4, tier="medium", reneged_before=2),
+            "text": "另一家给的多，我在犹豫。" * 90, "cues": ["另一家", "给的多", "犹豫", "考虑", "上下文累积"] * 3,
+            "turns": [long_turn] * 6, "playbook": longest, "case_id": 123456, **extra}
+
+
+@pytest.mark.parametrize("level", ["withdrawal", "risk"])
+def test_the_hr_alert_names_the_case_and_how_to_follow_up_within_4096_bytes(level):
+    text = CONTENT.render("hr_alert", **_worst_alert(level=level, level_key=level))
+    assert len(text.encode("utf-8")) <= 4096, len(text.encode("utf-8"))
+    assert text.splitlines()[0].endswith("（案例 #123456）")
+    assert "\n> <font color=\"warning\">此前曾 2 次" in text  # its own quote line, not glued to the one above
+    assert "粘性：72（中）" in text  # the tier in Chinese, as HR reads it
+    assert "「已联系 123456」" in text.splitlines()[-1] and "「结案 123456 留下」" in text.splitlines()[-1]
+
+
+def test_hr_help_keys_are_hr_handler_intents():
+    from handlers import build_dispatcher
+    from handlers.router import Role
+
+    lines = CONTENT.data["help_hr"]
+    assert list(lines) == [h.intent for h in build_dispatcher().help_entries(Role.HR)]
+    assert all(isinstance(v, str) and v.strip() for v in lines.values())
 
 
 def test_help_keys_are_intent_values():

@@ -62,7 +62,8 @@ def test_rising_risk_alerts_hr_once(svc, db, clock, fake_api):
     assert plan_risk(svc) == 0  # still high, not rising: no new alert
     svc.outbox.dispatch()
     texts = [r.body["markdown"]["content"] for r in fake_api.sent("wecom", "webhook/send")]
-    assert any("张三" in t and "沉默风险" in t and "欢迎礼包后未回复" in t for t in texts)
+    assert any("张三" in t and "沉默风险" in t and "欢迎礼包后未回复" in t and f"案例 #{esc.id}" in t
+               and f"「已联系 {esc.id}」" in t for t in texts)
 
 
 def test_an_active_candidate_raises_nothing(svc, db, clock, fake_api):

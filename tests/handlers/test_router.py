@@ -14,7 +14,7 @@ from bot.inbound import Inbound
 from handlers import build_dispatcher, build_pipeline
 from handlers.context import Ctx
 from handlers.reply import Reply
-from handlers.router import ANY, Dispatcher, Pipeline, Role, Router
+from handlers.router import ANY, CLARIFY, Dispatcher, Pipeline, Role, Router
 from models import Channel, ConversationState
 from nlp.intents import Intent, IntentResult, classify
 from scheduler.ticks import TICKS
@@ -65,11 +65,21 @@ def test_every_job_and_middleware_has_a_one_line_docstring(fn):
 
 
 def test_every_handler_that_asks_for_help_has_a_help_line():
-    lines = yaml.safe_load(HELP_YAML.read_text(encoding="utf-8"))
+    """Candidates' lines are in content/help.yaml, HR's in content/help_hr.yaml; a handler for everyone needs both."""
+    files = {Role.CANDIDATE: HELP_YAML, Role.HR: HELP_YAML.with_name("help_hr.yaml")}
+    lines = {role: yaml.safe_load(path.read_text(encoding="utf-8")) for role, path in files.items()}
     flagged = [h for h in DISPATCHER.handlers if h.flags.get("help")]
     assert flagged, "no handler is flagged help=True; the 帮助 reply would be empty"
-    missing = [f"{h.name} (intent {h.intent})" for h in flagged if not str(lines.get(h.intent, "")).strip()]
-    assert not missing, "handlers flagged help=True without a line in content/help.yaml: " + ", ".join(missing)
+    missing = [f"{h.name} (intent {h.intent}) in content/{files[role].name}" for h in flagged
+               for role in files if h.role in (role, ANY) and not str(lines[role].get(h.intent, "")).strip()]
+    assert not missing, "handlers flagged help=True without a help line: " + ", ".join(missing)
+    unflagged = set(lines[Role.HR]) - {h.intent for h in DISPATCHER.help_entries(Role.HR)}
+    assert not unflagged, f"content/help_hr.yaml has lines no HR handler asks for: {sorted(unflagged)}"
+
+
+def test_hr_help_entries_are_the_case_commands_then_help():
+    intents = [h.intent for h in DISPATCHER.help_entries(Role.HR)]
+    assert intents == ["hr_cases", "hr_contacted", "hr_close", Intent.HELP.value]
 
 
 def test_candidate_help_entries_cover_days_until_training_and_help():
@@ -274,6 +284,52 @@ def test_a_middleware_used_before_puts_its_reply_before_the_handlers():
     pipeline.use(lambda c, m: "after")
     pipeline.use(lambda c, m: "notice first", before=True)
     assert _texts(pipeline.run(_ctx(), _msg())) == ["notice first", "intent answer", "after"]
+
+
+class Ambiguous(Classifier):
+    """A classifier that cannot make up its mind (it would trigger the clarifying question)."""
+
+    def __call__(self, text: str) -> IntentResult:
+        self.calls += 1
+        return IntentResult("x", 0.3, ("x", "y"))  # type: ignore[arg-type]
+
+
+def _rule_router() -> Router:
+    router = Router("rules")
+
+    @router.rule(role=Role.HR)
+    def rule(text):
+        """Knows one HR command."""
+        return "cmd" if text == "go" else None
+
+    router.on(role=Role.HR, intent="cmd")(lambda c, m: "command answer")
+    router.on(role=ANY, intent=CLARIFY)(lambda c, m: "which one?")
+    router.on(role=ANY, intent="x")(lambda c, m: "intent answer")
+    return router
+
+
+def test_a_role_rule_answers_before_the_classifier_and_its_clarifying_question():
+    classifier = Ambiguous()
+    pipeline = Pipeline(Dispatcher(_rule_router()), classifier)
+    assert _texts(pipeline.run(_ctx(Role.HR), _msg("go"))) == ["command answer"]
+    assert classifier.calls == 0
+    assert _texts(pipeline.run(_ctx(Role.HR), _msg("something else"))) == ["which one?"]  # not a command: as before
+
+
+def test_a_role_rule_is_not_consulted_for_other_roles():
+    pipeline = Pipeline(Dispatcher(_rule_router()), Classifier())
+    for role in (Role.CANDIDATE, Role.MENTOR):
+        assert _texts(pipeline.run(_ctx(role), _msg("go"))) == ["intent answer"]
+
+
+def test_the_first_rule_in_include_order_that_knows_the_text_wins():
+    first, second = Router("first"), Router("second")
+    first.rule(role=Role.HR)(lambda text: None)
+    second.rule(role=Role.HR)(lambda text: "b")
+    third = Router("third")
+    third.rule(role=Role.HR)(lambda text: "c")
+    assert Dispatcher(first, second, third).command_of(Role.HR, "anything") == "b"
+    assert Dispatcher(first).command_of(Role.HR, "anything") is None
 
 
 def test_a_bare_string_from_a_handler_becomes_a_text_reply():

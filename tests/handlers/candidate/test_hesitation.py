@@ -33,7 +33,8 @@ def test_hesitation_gets_a_warm_answer_and_hr_an_alert(svc, fake_api):
     svc.outbox.dispatch()
     [call] = fake_api.sent("wecom", "webhook/send")
     markdown = call.body["markdown"]["content"]
-    for part in ("张三", "犹豫", "还没想好", "我再考虑一下吧", "<@wangwu>", "2026 冬季新人营"):
+    for part in ("张三", "犹豫", "还没想好", "我再考虑一下吧", "<@wangwu>", "2026 冬季新人营", f"（案例 #{esc.id}）",
+                 f"「已联系 {esc.id}」", f"「结案 {esc.id} 留下」"):
         assert part in markdown, part
     assert len(markdown.encode()) <= 4096
 
