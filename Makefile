@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test install bench clean
+.PHONY: run test install model bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
 
 install: $(VENV)/.installed
 
-run: install
+# Train the hesitation detector into build/nlp/ (about a minute; a no-op while data and code are unchanged).
+model: install
+	$(BIN)/python -m nlp.hesitation.build
+
+run: model
 	PORT=$(PORT) bash bin/run-dev
 
-test: install
+test: model
 	$(BIN)/python -m pytest -n 2
 
-bench: install
+bench: model
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance build .pytest_cache

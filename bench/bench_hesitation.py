@@ -47,7 +47,7 @@ def main() -> None:
     detector = hesitation.get_detector()
     detector.detect("你好")
     load_s = time.perf_counter() - t0
-    print(f"load (import + jieba + train model on first use): {load_s:.2f} s")
+    print(f"load (import + jieba + the built model from build/nlp/): {load_s:.2f} s")
 
     from nlp.tokenize import tokenizer
 

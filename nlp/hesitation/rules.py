@@ -138,6 +138,11 @@ def clean(text: str) -> str:
     return _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], normalize(text))
 
 
+def said(text: str) -> str:
+    """The cleaned text with quoted words blanked: they are mentioned, not said (rules and text models alike)."""
+    return _QUOTED.sub("“”", clean(text))
+
+
 def _clauses(text: str) -> list[_Clause]:
     out: list[_Clause] = []
     pos = 0
@@ -310,7 +315,7 @@ def _best_reason(scores: dict[str, float], floor: float = 0.5) -> str | None:
 @lru_cache(maxsize=4096)
 def analyze(raw: str) -> RuleResult:
     """Rule verdict for one message (cached: the same short messages recur in chat)."""
-    text = _QUOTED.sub("“”", clean(raw))
+    text = said(raw)
     clauses = _clauses(text)
     hits = _hits(text, clauses)
     effective = [h for h in hits if h.effective]

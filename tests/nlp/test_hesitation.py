@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import random
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from nlp.hesitation import Detection, Detector, Level, Reason, detect
+from nlp.hesitation import model as model_mod
 from nlp.hesitation.__main__ import main
 from nlp.hesitation.metrics import evaluate
-from nlp.hesitation.model import HesitationModel, load_rows, training_files
+from nlp.hesitation.model import HesitationModel, char_ngrams, load_rows, training_files, word_grams
 from nlp.hesitation.rules import analyze
 
 REPO = Path(__file__).resolve().parents[2]
@@ -208,21 +208,85 @@ def test_cues_name_the_matched_phrase():
     assert any("比较" in c for c in d.cues)
 
 
-def test_fast_path_matches_sklearn():
+def test_char_ngrams_are_sklearns_char_analyzer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.hesitation.rules import said
+
+    sk = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False).build_analyzer()
+    for text in ["我再考虑一下", "Offer 收到了！！", "a", "", "薪资  能否 再谈😣"]:
+        assert sorted(char_ngrams(text)) == sorted(sk(said(text))), text
+
+
+def test_quoted_words_are_blanked_for_the_text_models_too():
+    assert "再想想" not in "".join(word_grams("我点错了“我再想想”那个按钮"))
+    assert "再想想" not in char_ngrams("我点错了“我再想想”那个按钮")
+
+
+def test_the_saved_model_predicts_what_the_trained_one_does(tmp_path):
     model = Detector().model
-    texts = [r["text"] for r in load_rows([DATA / "dev.jsonl"])[:40]]
-    batch_levels, batch_reasons = model.predict_proba(texts)  # >= 8 texts: sklearn path
-    for text, lv, rs in zip(texts, batch_levels, batch_reasons):
-        fast_lv, fast_rs = model.predict_proba([text])
-        assert fast_lv[0] == pytest.approx(lv, abs=1e-9) and fast_rs[0] == pytest.approx(rs, abs=1e-9)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    again = HesitationModel.load(path)
+    for text in ["我再考虑一下", "工牌什么时候发", "家里不太同意我去外地", ""]:
+        a, b = model.predict(text), again.predict(text)
+        assert a.level == pytest.approx(b.level, abs=1e-12) and a.reason == pytest.approx(b.reason, abs=1e-12)
 
 
-def test_training_never_reads_heldout_b_or_the_eval_folder():
+def _tiny_files(tmp_path, authored: int) -> list[Path]:
+    rows = [{"text": "我决定不去了", "level": "withdrawal", "reason": "undecided"},
+            {"text": "我再想想吧", "level": "hesitation", "reason": "undecided"},
+            {"text": "薪资能再谈谈吗", "level": "hesitation", "reason": "salary"},
+            {"text": "加班多不多呀", "level": "concern", "reason": "workload"},
+            {"text": "宿舍远不远", "level": "concern", "reason": "location"},
+            {"text": "工牌什么时候发", "level": "none", "reason": "none"},
+            {"text": "好的谢谢", "level": "none", "reason": "none"}]
+    paths = []
+    for name in ["dev"] + [f"authored_{i}" for i in range(authored)]:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_build_trains_once_then_loads_from_the_cache(tmp_path, monkeypatch):
+    files = _tiny_files(tmp_path, authored=3)
+    monkeypatch.setattr(model_mod, "training_files", lambda: files)
+    monkeypatch.setattr(model_mod, "CACHE_DIR", tmp_path / "cache")
+    first, path, trained = model_mod.build()
+    assert trained and path.exists() and path.parent == tmp_path / "cache"
+    second, path2, trained2 = model_mod.build()
+    assert (path2, trained2) == (path, False)
+    assert second.predict("我决定不去了").level == pytest.approx(first.predict("我决定不去了").level)
+    # Any change to the data is a new fingerprint: the stale file is replaced, not reused.
+    files[1].write_text(files[1].read_text(encoding="utf-8") + "\n" + json.dumps(
+        {"text": "那我不来了", "level": "withdrawal", "reason": "undecided"}, ensure_ascii=False), encoding="utf-8")
+    _, path3, trained3 = model_mod.build()
+    assert trained3 and path3 != path and not path.exists()
+
+
+def test_a_truncated_cache_file_is_retrained(tmp_path, monkeypatch):
+    files = _tiny_files(tmp_path, authored=3)
+    monkeypatch.setattr(model_mod, "training_files", lambda: files)
+    monkeypatch.setattr(model_mod, "CACHE_DIR", tmp_path / "cache")
+    path = model_mod.cache_path()
+    path.parent.mkdir()
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    assert model_mod.build()[2] is True
+
+
+def test_the_combiner_needs_authored_sets(tmp_path):
+    files = model_mod.files_by_name(_tiny_files(tmp_path, authored=2))
+    with pytest.raises(ValueError, match="authored_"):
+        HesitationModel.fit(files)
+
+
+def test_training_never_reads_the_judges():
     files = training_files()
-    assert all(p.name != "heldout_b.jsonl" for p in files)
-    # nlp/data/hesitation_eval/ holds a set written to judge us; training reads only this one folder, not below it.
+    # nlp/data/hesitation_eval/ holds sets written to judge us; training reads only this one folder, not below it.
     assert all(p.parent == DATA and "hesitation_eval" not in p.parts for p in files)
-    assert {p.name for p in files} >= {"dev.jsonl", "own_more.jsonl"}
+    assert {p.name for p in files} >= {"dev.jsonl", "own_more.jsonl", "authored_t1.jsonl"}
+    assert len([p for p in files if p.name.startswith("authored_")]) >= 10  # the combiner's honest ground
 
 
 # --- CLI ------------------------------------------------------------------------------------------------------------
@@ -284,34 +348,24 @@ def test_cli_missing_file_and_missing_labels(tmp_path, capsys):
 
 # --- quality floor --------------------------------------------------------------------------------------------------
 
-# Floors a little under the measured figures, to catch a regression in the rules, lexicon or model, not noise.
-# heldout_b (1,000 messages by another author): alert F1 0.979, withdrawal recall 0.967, false alerts 0.5% after the
-# generic fixes (0.909 / 0.900 / 4.0% on first sight). Own 1/5 split: 0.997 / 1.000 / 0.0%.
-# After own_more.jsonl, the broader reason lexicon and no model-only alert on a message naming neither joining nor a
-# term: heldout_b 0.975 / 0.975 / 0.5%, reason accuracy 0.860 (was 0.810; heldout_b is no longer unseen, so its reason
-# floor is loose). Own 1/5 split: 0.981 / 1.000 / 1.1%, reason accuracy 0.921.
-HELDOUT_FLOOR = {"alert_f1": 0.95, "withdrawal_recall": 0.93, "false_alert_rate_max": 0.02, "reason_accuracy": 0.84}
-SPLIT_FLOOR = {"alert_f1": 0.97, "withdrawal_recall": 0.97, "false_alert_rate_max": 0.02, "reason_accuracy": 0.90}
+# The judges: sets by authors who never saw the detector, never trained on (test_training_never_reads_the_judges).
+# Measured on first sight (judge_g + judge_h, 800 messages): alert F1 0.976, withdrawal recall 0.989, false alerts
+# 0.6%, macro F1 0.963, reason accuracy 0.935. Floors a little under, to catch a regression, not noise.
+JUDGES = sorted((REPO / "nlp" / "data" / "hesitation_eval").glob("*.jsonl"))
+JUDGE_FLOOR = {"alert_f1": 0.96, "withdrawal_recall": 0.97, "false_alert_rate_max": 0.015, "macro_f1": 0.94,
+               "reason_accuracy": 0.91}
 
 
-def test_quality_floor():
-    heldout = DATA / "heldout_b.jsonl"
-    if heldout.exists():
-        rows, floor, detector = load_rows([heldout]), HELDOUT_FLOOR, Detector()
-    else:
-        # No independent set in this checkout: hold out a fifth of our own data from the model (the rules were
-        # written from all of it, so this floor is stricter than it is honest).
-        rows = load_rows(training_files())
-        random.Random(0).shuffle(rows)
-        cut = len(rows) // 5
-        rows, train = rows[:cut], rows[cut:]
-        floor, detector = SPLIT_FLOOR, Detector(HesitationModel().fit(train))
-    dets = detector.detect_many([r["text"] for r in rows])
+def test_quality_floor_on_the_judges():
+    assert JUDGES, "nlp/data/hesitation_eval/ has no judge set"
+    rows = load_rows(JUDGES)
+    dets = Detector().detect_many([r["text"] for r in rows])
     rep = evaluate([(r["level"], r["reason"]) for r in rows], [(d.level, d.reason) for d in dets])
-    assert rep.alert_f1 >= floor["alert_f1"], rep.as_dict()
-    assert rep.withdrawal_recall >= floor["withdrawal_recall"], rep.as_dict()
-    assert rep.false_alert_rate <= floor["false_alert_rate_max"], rep.as_dict()
-    assert rep.reason_accuracy >= floor["reason_accuracy"], rep.as_dict()
+    assert rep.alert_f1 >= JUDGE_FLOOR["alert_f1"], rep.as_dict()
+    assert rep.withdrawal_recall >= JUDGE_FLOOR["withdrawal_recall"], rep.as_dict()
+    assert rep.false_alert_rate <= JUDGE_FLOOR["false_alert_rate_max"], rep.as_dict()
+    assert rep.macro_f1 >= JUDGE_FLOOR["macro_f1"], rep.as_dict()
+    assert rep.reason_accuracy >= JUDGE_FLOOR["reason_accuracy"], rep.as_dict()
 
 
 def test_rules_alone_hold_on_dev():
