@@ -15,6 +15,7 @@ nor a retrained snownlp classifier improved cross-validated figures.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -64,6 +65,8 @@ class Detection:
 # (leave-one-author-out): a withdrawal is worth an alert even when the combiner is less sure of it than of the
 # alternatives (recall 0.974 -> 0.984 for +0.2% false alerts); any other alert needs an even chance.
 WITHDRAWAL_AT = 0.3
+# A letter or a CJK character outside WeChat's [表情] codes.
+_WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z](?![^\[]*\])")
 ALERT_AT = 0.5
 
 
@@ -102,6 +105,8 @@ class Detector:
         return self._model
 
     def detect(self, text: str) -> Detection:
+        if not _WORDS.search(text or ""):
+            return Detection(Level.NONE, Reason.NONE, 0.0, [])  # "……", "👌", "[微笑]": no words, nothing to waver about
         pred = self.model.predict(text or "")
         return decide(pred.level, pred.reason, pred.rule.cues)
 

@@ -20,10 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.force:
         model.cache_path().unlink(missing_ok=True)
     started = time.perf_counter()
-    files = model.training_files()
     if not model.cache_path().exists():
-        print(f"hesitation detector: training on {sum(len(model.load_rows([p])) for p in files)} messages "
-              f"from {len(files)} files", flush=True)
+        sets = model.training_sets()
+        print(f"hesitation detector: training on {sum(map(len, sets.values()))} messages from {len(sets)} sources",
+              flush=True)
     _, path, trained = model.build(progress=lambda step: print(f"  {step} ({time.perf_counter() - started:.0f} s)",
                                                                flush=True))
     verb = "trained" if trained else "up to date"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nlp.hesitation import Detector
 from nlp.hesitation.metrics import Report, evaluate, format_report
-from nlp.hesitation.model import FRESH_PREFIX, HesitationModel, files_by_name, get_model, load_rows, training_files
+from nlp.hesitation.model import FRESH_PREFIX, HesitationModel, get_model, load_rows, training_sets
 
 
 def baseline_predict(train: list[dict], texts: list[str]) -> list[tuple[str, str]]:
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="folds trained in parallel (default 2)")
     args = parser.parse_args(argv)
 
-    files = files_by_name(training_files())
+    files = training_sets()
     if args.against:
         folds = [(None, load_rows([Path(p) for p in args.against]))]
         how = "the built model, judged on " + ", ".join(args.against)

@@ -54,8 +54,24 @@ REASONS = REASON_PRIORITY + ["undecided"]
 _EPS = 1e-4
 
 
+# Ordinary messages to the bot, written for the intent classifier: commands, thanks, "我接受offer", "退订". Without
+# them the text models, trained mostly on worries, took "我决定来了" and "取消订阅" for withdrawals. FAQ questions and
+# the unknown intent are left out: some of them are worries.
+INTENTS_FILE = NLP_DIR / "data" / "intents.jsonl"
+NOT_ORDINARY = {"faq", "unknown"}
+# Other sources the rules were never written from, so the combiner may learn from them too: on the ordinary bot
+# messages it learns that "我接受这个offer" is not the "接受了别家的offer" of the authored withdrawals.
+ALSO_FRESH = {"intents"}
+
+
 def training_files() -> list[Path]:
     return sorted(DATA_DIR.glob("*.jsonl"))
+
+
+def ordinary_messages() -> list[dict]:
+    """The intent sentences as level none (text models only: they are not an authored set)."""
+    rows = load_rows([INTENTS_FILE]) if INTENTS_FILE.exists() else []
+    return [{"text": r["text"], "level": "none", "reason": "none"} for r in rows if r["intent"] not in NOT_ORDINARY]
 
 
 def load_rows(paths: Iterable[Path]) -> list[dict]:
@@ -235,7 +251,7 @@ class HesitationModel:
         """Train on labelled rows grouped by source file name; the combiner learns on the authored files only."""
         from sklearn.linear_model import LogisticRegression
 
-        fresh = sorted(name for name in files if name.startswith(FRESH_PREFIX))
+        fresh = sorted(name for name in files if name.startswith(FRESH_PREFIX) or name in ALSO_FRESH)
         if len(fresh) < FOLDS:
             raise ValueError(f"the combiner needs at least {FOLDS} {FRESH_PREFIX}*.jsonl files, found {len(fresh)}")
         lx, ly, rx, ry = [], [], [], []
@@ -306,10 +322,15 @@ def files_by_name(paths: Iterable[Path]) -> dict[str, list[dict]]:
     return {p.stem: load_rows([p]) for p in paths}
 
 
+def training_sets() -> dict[str, list[dict]]:
+    """Everything the build trains on, by source: the labelled files and the ordinary bot messages."""
+    return {**files_by_name(training_files()), "intents": ordinary_messages()}
+
+
 def fingerprint() -> str:
     """Hash of everything the trained model depends on: training data, dictionaries, tokenizer, rules and model."""
     h = hashlib.sha256()
-    parts = training_files() + sorted((NLP_DIR / "dict").glob("*.txt")) + [NLP_DIR / "tokenize.py"]
+    parts = training_files() + [INTENTS_FILE] + sorted((NLP_DIR / "dict").glob("*.txt")) + [NLP_DIR / "tokenize.py"]
     parts += [PACKAGE_DIR / name for name in ("rules.py", "lexicon.py", "model.py")]
     for p in parts:
         h.update(p.name.encode())
@@ -329,7 +350,7 @@ def build(progress=None) -> tuple[HesitationModel, Path, bool]:
             return HesitationModel.load(path), path, False
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # a truncated or foreign file: train again
-    model = HesitationModel.fit(files_by_name(training_files()), progress=progress)
+    model = HesitationModel.fit(training_sets(), progress=progress)
     model.save(path)
     for old in CACHE_DIR.glob("hesitation-*.npz"):
         if old != path:

@@ -42,7 +42,7 @@ def test_detection_is_frozen_with_enums_and_alert_flag():
         d.level = Level.NONE  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "👌", "hello", "[微笑]"])
+@pytest.mark.parametrize("text", ["", "   ", "👌", "hello", "[微笑]", "……", "？？", "[捂脸][捂脸]"])
 def test_empty_and_trivial_messages_are_none(text):
     d = detect(text)
     assert (d.level, d.reason, d.is_alert) == (Level.NONE, Reason.NONE, False)
@@ -53,6 +53,13 @@ def test_none_level_iff_none_reason():
     for text in ["工牌什么时候发", "加班多吗？", "我再考虑一下", "不好意思，我决定不去了"]:
         d = detect(text)
         assert (d.level == Level.NONE) == (d.reason == Reason.NONE), (text, d)
+
+
+@pytest.mark.parametrize("text", ["我接受这个offer", "offer我接受了", "我决定来了", "好的，我下周一准时到", "太感谢了",
+                                  "取消订阅", "以后晚上再发消息给我吧", "继续给我发吧"])
+def test_ordinary_bot_messages_are_not_alerts(text):
+    # Accepting the offer is the most common message of all; "接受了别家的offer" must not make it a withdrawal.
+    assert detect(text).level == Level.NONE, detect(text)
 
 
 def test_score_separates_alerts():
@@ -350,7 +357,8 @@ def test_cli_missing_file_and_missing_labels(tmp_path, capsys):
 
 # The judges: sets by authors who never saw the detector, never trained on (test_training_never_reads_the_judges).
 # Measured on first sight (judge_g + judge_h, 800 messages): alert F1 0.976, withdrawal recall 0.989, false alerts
-# 0.6%, macro F1 0.963, reason accuracy 0.935. Floors a little under, to catch a regression, not noise.
+# 0.6%, macro F1 0.963, reason accuracy 0.935; after the ordinary bot messages joined training: 0.977 / 1.000 / 0.6% /
+# 0.965 / 0.939. Floors a little under, to catch a regression, not noise.
 JUDGES = sorted((REPO / "nlp" / "data" / "hesitation_eval").glob("*.jsonl"))
 JUDGE_FLOOR = {"alert_f1": 0.96, "withdrawal_recall": 0.97, "false_alert_rate_max": 0.015, "macro_f1": 0.94,
                "reason_accuracy": 0.91}
