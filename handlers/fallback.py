@@ -17,7 +17,5 @@ def on_stranger(ctx: Ctx, msg) -> Reply:
 
 @router.on(role=ANY, intent=ANY)
 def on_unknown(ctx: Ctx, msg) -> Reply:
-    """When no handler understood the message: a friendly nudge towards 帮助 (unless the hesitation check answered)."""
-    if ctx.extra.get("hesitation"):
-        return None
+    """When no handler understood the message: a friendly nudge towards 帮助."""
     return Reply.of("fallback", name=ctx.person.name if ctx.person else "")

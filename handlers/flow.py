@@ -53,6 +53,6 @@ def changes_subject(ctx, msg) -> bool:
     """True when the message is confidently a request of its own (积分, 导师是谁 ...), so a flow should let the
     normal routing answer it and keep its place for later."""
     if ctx.extra.get("hesitation"):
-        return True  # a wavering candidate is answered as such, not as a flow step
+        return True  # a wavering candidate is answered as such (Pipeline.alongside_alert), not as a flow step
     result = ctx.services.pipeline.intent_of(ctx, msg)
     return not result.ambiguous and result.intent not in NEUTRAL and result.confidence >= 0.6

@@ -3,6 +3,7 @@ the include order and falls back to an `unknown` handler, as aiogram's include_r
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +21,10 @@ class Role(StrEnum):
 
 ANY = "*"
 CLARIFY = "clarify"  # pseudo-intent: the classifier hesitated between two intents
+# Answers that must not go out next to the warm reply to a wavering candidate (Pipeline.alongside_alert): accepting
+# the offer, or "you already accepted", contradicts "I am not sure I will come"; a greeting, a thanks or the
+# catch-all's "did not understand" talks past it.
+NOT_WITH_ALERT = frozenset({Intent.ACCEPT_OFFER, Intent.GREETING, Intent.THANKS, Intent.UNKNOWN})
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,8 @@ class Pipeline:
     """Runs one inbound through the middlewares (always) and then the one handler that fits.
 
     Middlewares are cross-cutting rules (engagement signals, hesitation check) that must see every message,
-    whatever handler answers; they may return extra replies.
+    whatever handler answers; they may return extra replies. They all run before the routing, so the routing can
+    see what they found: when the hesitation check has answered an alert, only `alongside_alert` routes.
     """
 
     def __init__(self, dispatcher: Dispatcher, classify: Callable[[str], Any]):
@@ -178,6 +184,11 @@ class Pipeline:
                 result = sh.fn(ctx, msg)
                 if result is not NotImplemented:  # a flow step may decline and let intent routing answer
                     return result
+        # Flow steps run first even on an alert: the candidate is answering the bot's own question (a questionnaire
+        # option, the question to relay to HR), and breaking the flow would lose that answer. Wavering words a step
+        # cannot take as its answer make it decline (flow.changes_subject), and they land here.
+        if ctx.extra.get("hesitation"):
+            return self.alongside_alert(ctx, msg, ctx.extra.get("hesitation_rest", ""))
         command = self.dispatcher.command_of(str(ctx.role), msg.text or "")
         if command is not None:
             return self.answer(ctx, msg, command)
@@ -187,6 +198,28 @@ class Pipeline:
             if handler is not None:
                 return handler.fn(ctx, msg)
         return self.answer(ctx, msg, result.intent)
+
+    def alongside_alert(self, ctx, msg, rest: str):
+        """The hesitation check has answered this message warmly (hesitation or withdrawal). Intent routing may add
+        only what the candidate asked for in `rest`, the clauses without wavering of their own ("静默模式吧" in
+        "静默模式吧，我不打算去了"): an explicit command or a clear question is answered (quiet mode is switched on,
+        the mentor's name given). Nothing else: the wavering words are not a request, so classifying them gives
+        wrong answers (the offer "already accepted", "preferences or ask mentor?"); an ambiguous rest gets no
+        clarifying question, which would talk past the candidate's doubts; NOT_WITH_ALERT never goes."""
+        if not rest.strip():
+            return None
+        intent = self.dispatcher.command_of(str(ctx.role), rest)
+        if intent is None:
+            result = self.classify(rest)
+            if result.ambiguous:
+                return None
+            intent = result.intent
+        if intent in NOT_WITH_ALERT:
+            return None
+        handler = self.dispatcher.find(ctx.role, str(intent))
+        if handler is None or handler.intent == ANY:  # a catch-all is no answer to a message already answered
+            return None
+        return handler.fn(ctx, dataclasses.replace(msg, text=rest))
 
     def intent_of(self, ctx, msg):
         """Classify once per message; flows that peek at the intent reuse the result."""

@@ -3,6 +3,8 @@ no-pressure answer, and HR gets an alert in the group chat with context and a su
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from engagement.escalations import ALERT, alert_key, combine_with_context, open_escalation, recent_signals
@@ -15,6 +17,8 @@ LEVELS = {"concern": "顾虑", "hesitation": "犹豫", "withdrawal": "明确放�
 REASONS = {"salary": "薪资待遇", "competing_offer": "其他 offer", "undecided": "还没想好", "start_date": "入职时间",
            "location": "工作地点", "workload": "工作强度", "family": "家庭因素", "role_fit": "岗位匹配", "silence": "长时间沉默",
            "none": "—"}
+# Clause boundaries: sentence and clause punctuation and spaces. Not "." (15.5k) nor "、" (lists inside a clause).
+CLAUSE = re.compile(r"[，,。！!？?；;：:…～~\s]+")
 
 
 def hesitation_check(ctx: Ctx, msg) -> Reply | None:
@@ -31,7 +35,10 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
     ctx.db.add(message)
     if level not in ALERT:
         return None
-    ctx.extra["hesitation"] = level  # the fallback stays quiet: this answer is the reply
+    # This answer is the reply; intent routing may only add what the rest of the message asks for
+    # (Pipeline.alongside_alert). An alert raised by the context leaves the words themselves a plain request.
+    ctx.extra["hesitation"] = level
+    ctx.extra["hesitation_rest"] = request_part(msg.text) if det.level.value in ALERT else msg.text
     day = ctx.now.astimezone(ctx.services.clock.tz).date().isoformat()
     key = alert_key(cand.id, level, reason, day, message.dedupe_key)
     esc = open_escalation(ctx.db, cand, level=level, reason=reason, text=msg.text, score=score, key=key, now=ctx.now)
@@ -43,6 +50,14 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
             dedupe_key=f"alert:{key}", category=Category.alert, candidate_id=cand.id,
         )
     return Reply.of("hesitation_reply", level=level, reason=reason, name=cand.name)
+
+
+def request_part(text: str) -> str:
+    """The clauses of a wavering message that do not waver themselves, joined ("静默模式吧" of "静默模式吧，我不打算去了");
+    "" when the wavering is all there is (one clause, or no single clause carries it)."""
+    clauses = [c for c in CLAUSE.split(text) if c]
+    rest = [c for c in clauses if detect(c).level.value not in ALERT]
+    return "，".join(rest) if len(rest) < len(clauses) else ""
 
 
 def hr_alert(ctx: Ctx, level: str, reason: str, text: str, cues: list[str], *, case_id: int) -> str:

@@ -336,3 +336,57 @@ def test_a_bare_string_from_a_handler_becomes_a_text_reply():
     pipeline = Pipeline(Dispatcher(_router("plain", Role.CANDIDATE, "x")), Classifier())
     (reply,) = pipeline.run(_ctx(), _msg())
     assert reply == Reply(text="plain")
+
+
+# --- a message a middleware answered as an alert (Pipeline.alongside_alert) ----------------------------------
+
+
+def _alert(rest: str):
+    def alert(ctx, msg):
+        """Answers the message as the hesitation check does on an alert, leaving `rest` to the routing."""
+        ctx.extra["hesitation"], ctx.extra["hesitation_rest"] = "withdrawal", rest
+        return "warm reply"
+
+    return alert
+
+
+def _alert_router() -> Router:
+    router = _flow_router("state answer")
+    router.on(role=Role.CANDIDATE, intent="quiet")(lambda c, m: f"quiet on for {m.text}")
+    router.on(role=Role.CANDIDATE, intent=Intent.ACCEPT_OFFER)(lambda c, m: "already accepted")
+    router.on(role=ANY, intent=CLARIFY)(lambda c, m: "which one?")
+    router.on(role=ANY, intent=ANY)(lambda c, m: "did not understand")
+    return router
+
+
+@pytest.mark.parametrize("classifier", [Classifier(), Ambiguous(), Classifier(Intent.ACCEPT_OFFER),
+                                        Classifier("no handler")], ids=["clear", "ambiguous", "contradicts", "catch-all"])
+def test_an_alert_with_nothing_else_asked_gets_only_the_middlewares_reply(classifier):
+    pipeline = Pipeline(Dispatcher(_alert_router()), classifier)
+    pipeline.use(_alert(""))
+    assert _texts(pipeline.run(_ctx(), _msg("我决定不去了"))) == ["warm reply"]
+    assert classifier.calls == 0  # the wavering words are no request: never classified
+
+
+def test_the_rest_of_an_alert_is_routed_on_its_own_words():
+    classifier = Classifier("quiet")
+    pipeline = Pipeline(Dispatcher(_alert_router()), classifier)
+    pipeline.use(_alert("静默模式吧"))
+    assert _texts(pipeline.run(_ctx(), _msg("静默模式吧，我不打算去了"))) == ["quiet on for 静默模式吧", "warm reply"]
+
+
+@pytest.mark.parametrize("classifier", [Ambiguous(), Classifier(Intent.ACCEPT_OFFER), Classifier(Intent.GREETING),
+                                        Classifier("no handler")], ids=["ambiguous", "contradicts", "small talk", "catch-all"])
+def test_the_rest_of_an_alert_gets_no_question_contradiction_or_small_talk(classifier):
+    pipeline = Pipeline(Dispatcher(_alert_router()), classifier)
+    pipeline.use(_alert("你好"))
+    assert _texts(pipeline.run(_ctx(), _msg("你好，我不去了"))) == ["warm reply"]
+
+
+def test_a_flow_step_still_takes_its_answer_on_an_alert():
+    pipeline = Pipeline(Dispatcher(_alert_router()), Classifier())
+    pipeline.use(_alert(""))
+    assert _texts(pipeline.run(_ctx(state=("quiz", "q1")), _msg())) == ["state answer", "warm reply"]
+    declining = Pipeline(Dispatcher(_flow_router(NotImplemented)), Classifier())
+    declining.use(_alert(""))
+    assert _texts(declining.run(_ctx(state=("quiz", "q1")), _msg())) == ["warm reply"]

@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from engagement.escalations import combine_with_context
-from models import Candidate, Escalation, Message, OutboxItem, OutboxStatus
-from tests.support.dialog import say
+from models import Candidate, CandidateStatus, ConversationState, Escalation, Message, OutboxItem, OutboxStatus
+from nlp.intents import Intent, classify
+from tests.support.dialog import assert_dialog, say
 
 
 pytestmark = pytest.mark.backends
@@ -111,3 +112,80 @@ def test_context_escalation_through_the_pipeline(svc, fake_api, db, clock):
     say(svc, "zhangsan", "听说你们那边加班特别多，是真的吗")
     [esc] = escalations(svc)
     assert esc.level == "hesitation"
+
+
+# --- the warm reply is the answer; routing adds only what else the message asks (Pipeline.alongside_alert) ------
+
+
+def warm(svc, esc: Escalation, name: str = "张三") -> str:
+    return svc.content.render("hesitation_reply", level=esc.level, reason=esc.reason, name=name)
+
+
+def test_withdrawal_after_accepting_gets_only_the_warm_reply_and_hr_the_alert(svc, fake_api, db):
+    text = "这个offer我决定放弃了"
+    assert classify(text).intent == Intent.ACCEPT_OFFER  # alone it would get "您之前已经确认过 offer 啦"
+    (answer,) = assert_dialog(svc, [(text, "尊重您的选择")], as_="zhangsan")
+    [esc] = escalations(svc)
+    assert esc.level == "withdrawal" and answer == warm(svc, esc)
+    assert cand(db).status == CandidateStatus.accepted  # the offer is HR's to talk about, not the bot's to change
+    svc.outbox.dispatch()
+    [call] = fake_api.sent("wecom", "webhook/send")
+    assert "明确放弃" in call.body["markdown"]["content"] and text in call.body["markdown"]["content"]
+
+
+def test_an_offered_candidate_wavering_about_the_offer_is_not_taken_as_accepting(svc, db):
+    replies = say(svc, "zhaolei", "offer我先不接，再考虑考虑")
+    [esc] = escalations(svc)
+    assert "隐私说明" in replies[0]  # first contact: the consent notice, then only the warm reply
+    assert replies[1:] == [warm(svc, esc, name="赵磊")]
+    assert (cand(db, "zhaolei").status, cand(db, "zhaolei").welcome_sent_at) == (CandidateStatus.offered, None)
+
+
+def test_a_hesitation_the_classifier_finds_ambiguous_gets_no_clarifying_question(svc, db):
+    text = "让我再斟酌斟酌吧"
+    assert classify(text).ambiguous, "pick a sentence the intent classifier is torn about"
+    (answer,) = assert_dialog(svc, [(text, "HR")], as_="zhangsan")
+    [esc] = escalations(svc)
+    assert esc.level == "hesitation" and answer == warm(svc, esc)
+    assert db.exec(select(ConversationState)).all() == []  # no clarifying choice waiting for "1" or "2" either
+
+
+@pytest.mark.parametrize("text", ["帮我开一下安静模式，我已经决定不去了", "安静模式吧，我已经决定不来了"])
+def test_quiet_mode_asked_for_while_withdrawing_is_switched_on_and_answered_warmly(svc, db, text):
+    (answer,) = assert_dialog(svc, [(text, ("已开启安静模式", "尊重您的选择"))], as_="zhangsan")
+    [esc] = escalations(svc)
+    assert answer == svc.content.render("quiet_on") + "\n" + warm(svc, esc)
+    assert cand(db).quiet_mode is True
+
+
+def test_a_question_asked_while_wavering_is_answered_too(svc):
+    (answer,) = assert_dialog(svc, [("我的导师是谁？我还没想好去不去", ("李四", "HR"))], as_="zhangsan")
+    [esc] = escalations(svc)
+    assert answer.endswith(warm(svc, esc)) and "想确认一下" not in answer
+
+
+def test_a_concern_gets_its_normal_answer_and_no_alert(svc, db):
+    (answer,) = assert_dialog(svc, [("周末一般需要加班吗", "周末双休")], as_="zhangsan")
+    assert escalations(svc) == [] and "HR 来跟您" not in answer
+    levels = [m.signal_level for m in db.exec(select(Message).where(Message.direction == "in"))]
+    assert levels == ["concern"]
+
+
+def test_a_concern_the_conversation_turns_into_a_hesitation_keeps_its_answer(svc, db, clock):
+    db.add(Message(direction="in", channel="dev", user_id="zhangsan", candidate_id=cand(db).id, text="试用期工资打几折",
+                   signal_level="concern", signal_reason="salary", created_at=clock.now() - timedelta(hours=1)))
+    db.commit()
+    (answer,) = assert_dialog(svc, [("平时加班多不多", "周末双休")], as_="zhangsan")
+    [esc] = escalations(svc)
+    assert esc.level == "hesitation" and answer.endswith(warm(svc, esc))
+
+
+def test_inside_the_questionnaire_an_answer_still_counts_and_mere_wavering_keeps_its_place(svc, db):
+    answers = assert_dialog(svc, [
+        ("问卷", "（1/4）"),
+        ("我现在有点纠结要不要去", "HR"),  # not an answer: the warm reply only, the question waits
+        ("一对一吧，不过说实话我还没想好去不去", ("（2/4）", "HR")),  # an answer: taken, and the warm reply
+    ], as_="zhangsan")
+    assert "（1/4）" not in answers[1] and "回复数字" not in answers[1]
+    [state] = db.exec(select(ConversationState)).all()
+    assert (state.flow, state.state, state.data["answers"]) == ("questionnaire", "1", {"social_style": "introvert"})
