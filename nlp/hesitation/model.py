@@ -132,12 +132,13 @@ class TextModel:
         self.vocab, self.idf, self.level, self.reason = vocab, idf, level, reason
         self._offsets = np.cumsum([0] + [len(v) for v in vocab])[:-1].tolist()
 
-    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def features(self, text: str, grams: dict[str, list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and tf-idf values; `grams` may bring the analyzers' output already computed."""
         cols: list[np.ndarray] = []
         vals: list[np.ndarray] = []
         for name, vocab, idf, offset in zip(self.analyzers, self.vocab, self.idf, self._offsets):
             counts: dict[int, int] = {}
-            for term in ANALYZERS[name](text):
+            for term in (grams[name] if grams else ANALYZERS[name](text)):
                 col = vocab.get(term)
                 if col is not None:
                     counts[col] = counts.get(col, 0) + 1
@@ -152,8 +153,8 @@ class TextModel:
             return np.zeros(0, dtype=np.intp), np.zeros(0)
         return np.concatenate(cols), np.concatenate(vals)
 
-    def proba(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        idx, val = self.features(text)
+    def proba(self, text: str, grams: dict[str, list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        idx, val = self.features(text, grams)
         return self.level.proba(idx, val), self.reason.proba(idx, val)
 
     @classmethod
@@ -226,8 +227,11 @@ class HesitationModel:
 
     def _inputs(self, text: str, rule: RuleResult) -> tuple[list[float], list[float]]:
         levels, reasons = [], []
+        # Each analyzer once per message, shared by both text models (most of the per-message cost).
+        grams = {name: ANALYZERS[name](text) for name in dict.fromkeys(a for tm in self.text_models.values()
+                                                                       for a in tm.analyzers)}
         for tm in self.text_models.values():
-            lp, rp = tm.proba(text)
+            lp, rp = tm.proba(text, grams)
             levels.append(_ordered(lp, tm.level.classes, LEVELS))
             reasons.append(_ordered(rp, tm.reason.classes, REASONS))
         return level_features(levels, rule), reason_features(reasons, rule)

@@ -42,6 +42,10 @@ _ALERT_KINDS = {
     "renege_q": _compile(L.RENEGE_Q),
     "hold": _compile(L.HOLD),
 }
+# One alternation per kind: a clause that matches none of a kind's patterns skips them all (most clauses match no
+# kind at all; this halves the rules' cost per message without changing a single verdict).
+_ALERT_ANY = {kind: re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in patterns))
+              for kind, patterns in _ALERT_KINDS.items()}
 _REASSURE = [(re.compile(p), True) for p in L.REASSURE_STRONG] + [(re.compile(p), False) for p in L.REASSURE_WEAK]
 _CONCERN_TOPIC = {k: re.compile(v) for k, v in L.CONCERN_TOPIC.items()}
 _REASON_TOPIC = {k: [(re.compile(p), w) for p, w in v] for k, v in L.REASON_TOPIC.items()}
@@ -232,6 +236,8 @@ def _hits(text: str, clauses: list[_Clause]) -> list[Hit]:
         prev_cond = ci > 0 and bool(_COND_START.search(clauses[ci - 1].text))
         clause_hits: list[Hit] = []
         for kind, patterns in _ALERT_KINDS.items():
+            if not _ALERT_ANY[kind].search(cl.text):
+                continue
             for rx, w in patterns:
                 for m in rx.finditer(cl.text):
                     prefix, suffix = cl.text[: m.start()], cl.text[m.end():]

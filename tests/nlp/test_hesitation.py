@@ -248,6 +248,8 @@ def _tiny_files(tmp_path, authored: int) -> list[Path]:
             {"text": "宿舍远不远", "level": "concern", "reason": "location"},
             {"text": "工牌什么时候发", "level": "none", "reason": "none"},
             {"text": "好的谢谢", "level": "none", "reason": "none"}]
+    (tmp_path / "intents.jsonl").write_text('{"text": "帮助", "intent": "help"}\n{"text": "我接受offer", '
+                                            '"intent": "accept_offer"}\n', encoding="utf-8")
     paths = []
     for name in ["dev"] + [f"authored_{i}" for i in range(authored)]:
         path = tmp_path / f"{name}.jsonl"
@@ -259,6 +261,7 @@ def _tiny_files(tmp_path, authored: int) -> list[Path]:
 def test_build_trains_once_then_loads_from_the_cache(tmp_path, monkeypatch):
     files = _tiny_files(tmp_path, authored=3)
     monkeypatch.setattr(model_mod, "training_files", lambda: files)
+    monkeypatch.setattr(model_mod, "INTENTS_FILE", tmp_path / "intents.jsonl")
     monkeypatch.setattr(model_mod, "CACHE_DIR", tmp_path / "cache")
     first, path, trained = model_mod.build()
     assert trained and path.exists() and path.parent == tmp_path / "cache"
@@ -275,6 +278,7 @@ def test_build_trains_once_then_loads_from_the_cache(tmp_path, monkeypatch):
 def test_a_truncated_cache_file_is_retrained(tmp_path, monkeypatch):
     files = _tiny_files(tmp_path, authored=3)
     monkeypatch.setattr(model_mod, "training_files", lambda: files)
+    monkeypatch.setattr(model_mod, "INTENTS_FILE", tmp_path / "intents.jsonl")
     monkeypatch.setattr(model_mod, "CACHE_DIR", tmp_path / "cache")
     path = model_mod.cache_path()
     path.parent.mkdir()
