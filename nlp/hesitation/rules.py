@@ -42,13 +42,20 @@ _ALERT_KINDS = {
     "renege_q": _compile(L.RENEGE_Q),
     "hold": _compile(L.HOLD),
 }
-# One alternation per kind: a clause that matches none of a kind's patterns skips them all (most clauses match no
-# kind at all; this halves the rules' cost per message without changing a single verdict).
-_ALERT_ANY = {kind: re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in patterns))
-              for kind, patterns in _ALERT_KINDS.items()}
+
+
+def _any(patterns: list[tuple[re.Pattern, object]]) -> re.Pattern:
+    """One alternation of a family of patterns: a clause that matches none of them skips them all (most clauses
+    match no family at all; checked per clause, so anchors mean the same and no verdict changes)."""
+    return re.compile("|".join(f"(?:{rx.pattern})" for rx, _ in patterns))
+
+
+_ALERT_ANY = {kind: _any(patterns) for kind, patterns in _ALERT_KINDS.items()}
 _REASSURE = [(re.compile(p), True) for p in L.REASSURE_STRONG] + [(re.compile(p), False) for p in L.REASSURE_WEAK]
+_REASSURE_ANY = _any(_REASSURE)
 _CONCERN_TOPIC = {k: re.compile(v) for k, v in L.CONCERN_TOPIC.items()}
 _REASON_TOPIC = {k: [(re.compile(p), w) for p, w in v] for k, v in L.REASON_TOPIC.items()}
+_REASON_ANY = {k: _any(items) for k, items in _REASON_TOPIC.items()}
 
 _QUESTION = re.compile(L.QUESTION)
 _WORRY = re.compile(L.WORRY)
@@ -281,6 +288,8 @@ def _hits(text: str, clauses: list[_Clause]) -> list[Hit]:
 def _reassurances(clauses: list[_Clause], alert_spans: list[tuple[int, int]]) -> list[tuple[int, str, bool]]:
     out = []
     for cl in clauses:
+        if not _REASSURE_ANY.search(cl.text):
+            continue
         for rx, strong in _REASSURE:
             for m in rx.finditer(cl.text):
                 start, end = cl.start + m.start(), cl.start + m.end()
@@ -298,8 +307,9 @@ def _reason_scores(text: str, clauses: list[_Clause], alerts: list[Hit]) -> dict
     scores = dict.fromkeys(REASON_PRIORITY, 0.0)
     focus = {h.clause for h in alerts}
     for reason, items in _REASON_TOPIC.items():
-        for rx, w in items:
-            for ci, cl in enumerate(clauses):
+        live = [(ci, cl) for ci, cl in enumerate(clauses) if _REASON_ANY[reason].search(cl.text)]
+        for rx, w in items if live else ():
+            for ci, cl in live:
                 n = len(rx.findall(cl.text))
                 if n:
                     bonus = 1.25 if ci in focus else 1.0

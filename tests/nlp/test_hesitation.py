@@ -240,6 +240,17 @@ def test_the_saved_model_predicts_what_the_trained_one_does(tmp_path):
         assert a.level == pytest.approx(b.level, abs=1e-12) and a.reason == pytest.approx(b.reason, abs=1e-12)
 
 
+@pytest.mark.parametrize("text", ["我再考虑一下", "工牌什么时候发", "家里不太同意我去外地，薪资能否再谈", "", "😀",
+                                  "zzz 完全没见过的词 qqq", "考虑考虑考虑考虑"])
+def test_the_joint_scorer_gives_each_text_models_own_probabilities(text):
+    """One pass over the union vocabularies must equal each model's tf-idf + softmax done separately."""
+    model = Detector().model
+    for tm, (level, reason) in zip(model.text_models.values(), model._scorer.proba(text)):
+        alone_level, alone_reason = tm.proba(text)
+        assert level == pytest.approx(alone_level, abs=1e-6)
+        assert reason == pytest.approx(alone_reason, abs=1e-6)
+
+
 def _tiny_files(tmp_path, authored: int) -> list[Path]:
     rows = [{"text": "我决定不去了", "level": "withdrawal", "reason": "undecided"},
             {"text": "我再想想吧", "level": "hesitation", "reason": "undecided"},
