@@ -184,6 +184,22 @@ def test_wecom_30_per_minute_per_member(svc, fake_api, clock):
     assert svc.outbox.dispatch().sent == 1
 
 
+def test_a_full_window_holds_the_rest_of_the_batch_for_that_member_only(svc, fake_api, clock):
+    for n in range(34):
+        queue(svc, key=f"a{n}")
+    queue(svc, key="b", recipient="liuyang")  # claimed after a member whose window is already full
+    stats = svc.outbox.dispatch()
+    assert stats.sent == 31 and stats.held == 4
+    assert row(svc, "b").status == OutboxStatus.sent
+    for key in ("a30", "a33"):
+        held = row(svc, key)
+        assert (held.status, held.reason, held.claimed_by) == (OutboxStatus.pending, "rate_limit", None)
+        assert held.due_at == clock.now() + timedelta(minutes=1)
+    assert svc.outbox.dispatch().total == 0  # nothing is due before the window frees
+    clock.advance(minutes=1)
+    assert svc.outbox.dispatch().sent == 4
+
+
 def test_wecom_1000_per_hour_per_member(svc, fake_api, clock):
     for n in range(1001):
         queue(svc, key=f"h{n}")
