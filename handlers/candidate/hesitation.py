@@ -54,10 +54,29 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
 
 def request_part(text: str) -> str:
     """The clauses of a wavering message that do not waver themselves, joined ("静默模式吧" of "静默模式吧，我不打算去了");
-    "" when the wavering is all there is (one clause, or no single clause carries it)."""
+    without punctuation to split on, the words before the first cue ("静默模式吧" of "静默模式吧我不打算去了"). "" when
+    the wavering is all there is."""
     clauses = [c for c in CLAUSE.split(text) if c]
     rest = [c for c in clauses if detect(c).level.value not in ALERT]
+    if len(clauses) == 1:
+        return _before_cue(text)
     return "，".join(rest) if len(rest) < len(clauses) else ""
+
+
+# What ties the speaker to the cue and is no request of its own: "…吧我已经决定不去了", "…呀我有点想放弃了".
+_LEAD_IN = re.compile(r"(?:我|们|也|都|还|真的|已经|其实|现在|最近|有点|可能|决定|想|在)+$")
+_WORD = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _before_cue(text: str) -> str:
+    det = detect(text)
+    starts = [text.find(c) for c in det.cues if c and text.find(c) > 0]
+    if not starts:
+        return ""
+    head = _LEAD_IN.sub("", text[: min(starts)]).strip()
+    if len(_WORD.findall(head)) < 2 or detect(head).level.value in ALERT:
+        return ""
+    return head
 
 
 def hr_alert(ctx: Ctx, level: str, reason: str, text: str, cues: list[str], *, case_id: int) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from engagement.escalations import combine_with_context
+from handlers.candidate.hesitation import request_part
 from models import Candidate, CandidateStatus, ConversationState, Escalation, Message, OutboxItem, OutboxStatus
 from nlp.intents import Intent, classify
 from tests.support.dialog import assert_dialog, say
@@ -150,12 +151,26 @@ def test_a_hesitation_the_classifier_finds_ambiguous_gets_no_clarifying_question
     assert db.exec(select(ConversationState)).all() == []  # no clarifying choice waiting for "1" or "2" either
 
 
-@pytest.mark.parametrize("text", ["帮我开一下安静模式，我已经决定不去了", "安静模式吧，我已经决定不来了"])
+@pytest.mark.parametrize("text", ["帮我开一下安静模式，我已经决定不去了", "安静模式吧，我已经决定不来了",
+                                  "安静模式吧我已经决定不来了"])
 def test_quiet_mode_asked_for_while_withdrawing_is_switched_on_and_answered_warmly(svc, db, text):
     (answer,) = assert_dialog(svc, [(text, ("已开启安静模式", "尊重您的选择"))], as_="zhangsan")
     [esc] = escalations(svc)
     assert answer == svc.content.render("quiet_on") + "\n" + warm(svc, esc)
     assert cand(db).quiet_mode is True
+
+
+@pytest.mark.parametrize("text, rest", [
+    ("静默模式吧，我不打算去了", "静默模式吧"),
+    ("静默模式吧我不打算去了", "静默模式吧"),  # no punctuation: the words before the cue
+    ("材料还差什么呀我在考虑要不要去", "材料还差什么呀"),
+    ("我真的不打算去了", ""),  # the wavering is all there is
+    ("我决定不去了", ""),
+    ("另一家也给了offer我在纠结", ""),  # the words before the cue waver too
+    ("我再想想，还是算了吧", ""),
+])
+def test_request_part_is_what_the_message_asks_besides_wavering(text, rest):
+    assert request_part(text) == rest
 
 
 def test_a_question_asked_while_wavering_is_answered_too(svc):
