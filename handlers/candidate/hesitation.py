@@ -38,7 +38,7 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
     # This answer is the reply; intent routing may only add what the rest of the message asks for
     # (Pipeline.alongside_alert). An alert raised by the context leaves the words themselves a plain request.
     ctx.extra["hesitation"] = level
-    ctx.extra["hesitation_rest"] = request_part(msg.text) if det.level.value in ALERT else msg.text
+    ctx.extra["hesitation_rest"] = request_part(msg.text, det.cues) if det.level.value in ALERT else msg.text
     day = ctx.now.astimezone(ctx.services.clock.tz).date().isoformat()
     key = alert_key(cand.id, level, reason, day, message.dedupe_key)
     esc = open_escalation(ctx.db, cand, level=level, reason=reason, text=msg.text, score=score, key=key, now=ctx.now)
@@ -52,14 +52,14 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
     return Reply.of("hesitation_reply", level=level, reason=reason, name=cand.name)
 
 
-def request_part(text: str) -> str:
+def request_part(text: str, cues: list[str] | None = None) -> str:
     """The clauses of a wavering message that do not waver themselves, joined ("静默模式吧" of "静默模式吧，我不打算去了");
     without punctuation to split on, the words before the first cue ("静默模式吧" of "静默模式吧我不打算去了"). "" when
     the wavering is all there is."""
     clauses = [c for c in CLAUSE.split(text) if c]
-    rest = [c for c in clauses if detect(c).level.value not in ALERT]
     if len(clauses) == 1:
-        return _before_cue(text)
+        return _before_cue(text, detect(text).cues if cues is None else cues)
+    rest = [c for c in clauses if detect(c).level.value not in ALERT]
     return "，".join(rest) if len(rest) < len(clauses) else ""
 
 
@@ -68,9 +68,8 @@ _LEAD_IN = re.compile(r"(?:我|们|也|都|还|真的|已经|其实|现在|最�
 _WORD = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _before_cue(text: str) -> str:
-    det = detect(text)
-    starts = [text.find(c) for c in det.cues if c and text.find(c) > 0]
+def _before_cue(text: str, cues: list[str]) -> str:
+    starts = [i for i in (text.find(c) for c in cues if c) if i > 0]
     if not starts:
         return ""
     head = _LEAD_IN.sub("", text[: min(starts)]).strip()
