@@ -108,11 +108,6 @@ class Linear:
     intercept: np.ndarray
     classes: list[str]
 
-    def proba(self, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
-        z = val @ self.coef[idx] + self.intercept if len(idx) else self.intercept.copy()
-        z = np.exp(z - z.max())
-        return z / z.sum()
-
     def proba_dense(self, x: np.ndarray) -> np.ndarray:
         z = x @ self.coef + self.intercept
         z = np.exp(z - z.max())
@@ -125,38 +120,13 @@ class Linear:
 
 class TextModel:
     """tf-idf (sublinear tf, smooth idf, l2 per analyzer) over some analyzers, one Linear for the level and one for
-    the reason (trained on messages whose level is not none)."""
+    the reason (trained on messages whose level is not none). Scored by `_JointScorer`, with the other text model."""
 
     def __init__(self, analyzers: Sequence[str], vocab: list[dict[str, int]], idf: list[np.ndarray],
                  level: Linear, reason: Linear):
         self.analyzers = list(analyzers)
         self.vocab, self.idf, self.level, self.reason = vocab, idf, level, reason
         self._offsets = np.cumsum([0] + [len(v) for v in vocab])[:-1].tolist()
-
-    def features(self, text: str, grams: dict[str, list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and tf-idf values; `grams` may bring the analyzers' output already computed."""
-        cols: list[np.ndarray] = []
-        vals: list[np.ndarray] = []
-        for name, vocab, idf, offset in zip(self.analyzers, self.vocab, self.idf, self._offsets):
-            counts: dict[int, int] = {}
-            for term in (grams[name] if grams else ANALYZERS[name](text)):
-                col = vocab.get(term)
-                if col is not None:
-                    counts[col] = counts.get(col, 0) + 1
-            if not counts:
-                continue
-            idx = np.fromiter(counts, dtype=np.intp, count=len(counts))
-            v = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * idf[idx]
-            v /= math.sqrt(float(v @ v))
-            cols.append(idx + offset)
-            vals.append(v)
-        if not cols:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
-        return np.concatenate(cols), np.concatenate(vals)
-
-    def proba(self, text: str, grams: dict[str, list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        idx, val = self.features(text, grams)
-        return self.level.proba(idx, val), self.reason.proba(idx, val)
 
     @classmethod
     def fit(cls, rows: Sequence[dict], analyzers: Sequence[str], *, min_df: int, balanced: bool,
@@ -186,9 +156,9 @@ class _JointScorer:
     in two messages or more). Here every analyzer has one vocabulary, the union of the models', and one row per
     term holding every model's idf and its level and reason coefficients, 0 where a term is not in that model's own
     vocabulary: a zero value changes neither the l2 norm nor the dot product, so each model's probabilities are
-    those of its `TextModel.proba`, for half the dictionary lookups and one gather of contiguous rows per analyzer
-    (most of the cost is memory traffic: 165k char n-grams). Rows are float32 (half the memory to read); the sums
-    are float64 and the probabilities agree with float64 weights to about 1e-6.
+    those of its own tf-idf and logistic regressions, for half the dictionary lookups and one gather of contiguous
+    rows per analyzer (most of the cost is memory traffic: 165k char n-grams). Rows are float32 (half the memory
+    to read); the sums are float64 and the probabilities agree with float64 weights to about 1e-6.
     """
 
     def __init__(self, text_models: dict[str, TextModel]):

@@ -243,12 +243,21 @@ def test_the_saved_model_predicts_what_the_trained_one_does(tmp_path):
 @pytest.mark.parametrize("text", ["我再考虑一下", "工牌什么时候发", "家里不太同意我去外地，薪资能否再谈", "", "😀",
                                   "zzz 完全没见过的词 qqq", "考虑考虑考虑考虑"])
 def test_the_joint_scorer_gives_each_text_models_own_probabilities(text):
-    """One pass over the union vocabularies must equal each model's tf-idf + softmax done separately."""
+    """One pass over the union vocabularies must equal sklearn's tf-idf with each model's own vocabulary and idf,
+    then that model's logistic regressions."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     model = Detector().model
     for tm, (level, reason) in zip(model.text_models.values(), model._scorer.proba(text)):
-        alone_level, alone_reason = tm.proba(text)
-        assert level == pytest.approx(alone_level, abs=1e-6)
-        assert reason == pytest.approx(alone_reason, abs=1e-6)
+        parts = []
+        for name, vocab, idf in zip(tm.analyzers, tm.vocab, tm.idf):
+            vec = TfidfVectorizer(analyzer=model_mod.ANALYZERS[name], sublinear_tf=True, vocabulary=vocab)
+            vec.idf_ = idf
+            parts.append(vec.transform([text]))
+        x = hstack(parts).toarray()[0]
+        assert level == pytest.approx(tm.level.proba_dense(x), abs=1e-6)
+        assert reason == pytest.approx(tm.reason.proba_dense(x), abs=1e-6)
 
 
 def _tiny_files(tmp_path, authored: int) -> list[Path]:
