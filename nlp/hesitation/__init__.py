@@ -65,9 +65,9 @@ class Detection:
 # (leave-one-author-out): a withdrawal is worth an alert even when the combiner is less sure of it than of the
 # alternatives (recall 0.974 -> 0.984 for +0.2% false alerts); any other alert needs an even chance.
 WITHDRAWAL_AT = 0.3
+ALERT_AT = 0.5
 # A letter or a CJK character outside WeChat's [表情] codes.
 _WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z](?![^\[]*\])")
-ALERT_AT = 0.5
 
 
 def decide(level_proba: dict[str, float], reason_proba: dict[str, float], cues: list[str]) -> Detection:

@@ -308,7 +308,9 @@ def _reason_scores(text: str, clauses: list[_Clause], alerts: list[Hit]) -> dict
     focus = {h.clause for h in alerts}
     for reason, items in _REASON_TOPIC.items():
         live = [(ci, cl) for ci, cl in enumerate(clauses) if _REASON_ANY[reason].search(cl.text)]
-        for rx, w in items if live else ():
+        if not live:
+            continue
+        for rx, w in items:
             for ci, cl in live:
                 n = len(rx.findall(cl.text))
                 if n:
