@@ -283,35 +283,30 @@ class HesitationModel:
         return {name: TextModel.fit(rows, **params) for name, params in TEXT_MODELS.items()}
 
     @classmethod
-    def fit(cls, files: dict[str, list[dict]], progress=None) -> HesitationModel:
-        """Train on labelled rows grouped by source file name; the combiner learns on the authored files only."""
+    def fit(cls, files: dict[str, list[dict]], progress=None, jobs: int = 1) -> HesitationModel:
+        """Train on labelled rows grouped by source file name; the combiner learns on the authored files only.
+
+        The text models of the out-of-fold rounds and the final ones are independent fits, run `jobs` at a time."""
+        from joblib import Parallel, delayed
         from sklearn.linear_model import LogisticRegression
 
         fresh = sorted(name for name in files if name.startswith(FRESH_PREFIX) or name in ALSO_FRESH)
         if len(fresh) < FOLDS:
             raise ValueError(f"the combiner needs at least {FOLDS} {FRESH_PREFIX}*.jsonl files, found {len(fresh)}")
+        rounds = [delayed(_out_of_fold)(files, fresh[fold::FOLDS]) for fold in range(FOLDS)]
+        rounds.append(delayed(cls.fit_text_models)([r for rows in files.values() for r in rows]))
         lx, ly, rx, ry = [], [], [], []
-        for fold in range(FOLDS):
-            held = set(fresh[fold::FOLDS])
-            train = [r for name, rows in files.items() if name not in held for r in rows]
-            partial = cls(cls.fit_text_models(train), None, None)  # type: ignore[arg-type]
-            for name in sorted(held):
-                for row in files[name]:
-                    lf, rf = partial._inputs(row["text"], analyze(row["text"]))
-                    lx.append(lf)
-                    ly.append(row["level"])
-                    if row["level"] != "none":
-                        rx.append(rf)
-                        ry.append(row["reason"])
+        for i, result in enumerate(Parallel(n_jobs=jobs, return_as="generator")(rounds)):
+            if i < FOLDS:
+                for acc, part in zip((lx, ly, rx, ry), result):
+                    acc.extend(part)
+            else:
+                text_models = result
             if progress:
-                progress(f"fold {fold + 1}/{FOLDS}")
+                progress(f"fold {i + 1}/{FOLDS}" if i < FOLDS else "final fit")
         level = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(lx), ly)
         reason = LogisticRegression(C=0.1, max_iter=5000).fit(np.array(rx), ry)
-        model = cls(cls.fit_text_models([r for rows in files.values() for r in rows]), Linear.from_sklearn(level),
-                    Linear.from_sklearn(reason))
-        if progress:
-            progress("final fit")
-        return model
+        return cls(text_models, Linear.from_sklearn(level), Linear.from_sklearn(reason))
 
     # -- storage: plain arrays and JSON, never pickle --
 
@@ -352,6 +347,22 @@ class HesitationModel:
         return cls(tms, level, reason)
 
 
+def _out_of_fold(files: dict[str, list[dict]], held: list[str]) -> tuple[list, list, list, list]:
+    """The combiner's training rows from the held files, scored by text models trained without them."""
+    partial = HesitationModel(HesitationModel.fit_text_models(
+        [r for name, rows in files.items() if name not in held for r in rows]), None, None)  # type: ignore[arg-type]
+    lx, ly, rx, ry = [], [], [], []
+    for name in sorted(held):
+        for row in files[name]:
+            lf, rf = partial._inputs(row["text"], analyze(row["text"]))
+            lx.append(lf)
+            ly.append(row["level"])
+            if row["level"] != "none":
+                rx.append(rf)
+                ry.append(row["reason"])
+    return lx, ly, rx, ry
+
+
 # --- the cached process-wide model ---------------------------------------------------------------------------------
 
 def files_by_name(paths: Iterable[Path]) -> dict[str, list[dict]]:
@@ -386,7 +397,7 @@ def build(progress=None) -> tuple[HesitationModel, Path, bool]:
             return HesitationModel.load(path), path, False
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # a truncated or foreign file: train again
-    model = HesitationModel.fit(training_sets(), progress=progress)
+    model = HesitationModel.fit(training_sets(), progress=progress, jobs=min(FOLDS + 1, os.cpu_count() or 1))
     model.save(path)
     for old in CACHE_DIR.glob("hesitation-*.npz"):
         if old != path:
