@@ -1,7 +1,7 @@
 """Model layer of the hesitation detector: two text models and a combiner that weighs them against the rules.
 
-- Two tf-idf + logistic regression text models: `words` (char 1-3-grams of the cleaned text and jieba tokens,
-  balanced classes) and `chars` (char 1-3-grams only, every n-gram, natural class frequencies). They make different
+- Two tf-idf + logistic regression text models: `words` (char 1-4-grams of the cleaned text and jieba tokens,
+  balanced classes) and `chars` (char 1-4-grams only, natural class frequencies). They make different
   mistakes; both see phrasings no lexicon lists.
 - A combiner: a small logistic regression over the log-probabilities of both text models and the rule verdict
   (level, strength, negated / someone else's / reassured / question counts, reason scores). It learns how far each
@@ -86,10 +86,10 @@ def load_rows(paths: Iterable[Path]) -> list[dict]:
 # --- text models ---------------------------------------------------------------------------------------------------
 
 def char_ngrams(text: str) -> list[str]:
-    """Character 1-3-grams of the cleaned text, quotes blanked (sklearn's char analyzer, written out so inference
+    """Character 1-4-grams of the cleaned text, quotes blanked (sklearn's char analyzer, written out so inference
     needs no sklearn)."""
     t = said(text)
-    return [t[i:i + n] for n in (1, 2, 3) for i in range(len(t) - n + 1)]
+    return [t[i:i + n] for n in (1, 2, 3, 4) for i in range(len(t) - n + 1)]
 
 
 def word_grams(text: str) -> list[str]:
@@ -152,12 +152,12 @@ class TextModel:
 class _JointScorer:
     """Both text models' probabilities for one message, from one pass over its terms.
 
-    The two models share the char analyzer, each with its own vocabulary (one keeps every n-gram, the other those
-    in two messages or more). Here every analyzer has one vocabulary, the union of the models', and one row per
+    The two models share the char analyzer, each with its own vocabulary (both keep the n-grams seen in two messages
+    or more, so today they coincide; nothing here relies on it). Here every analyzer has one vocabulary, the union of the models', and one row per
     term holding every model's idf and its level and reason coefficients, 0 where a term is not in that model's own
     vocabulary: a zero value changes neither the l2 norm nor the dot product, so each model's probabilities are
     those of its own tf-idf and logistic regressions, for half the dictionary lookups and one gather of contiguous
-    rows per analyzer (most of the cost is memory traffic: 165k char n-grams). Rows are float32 (half the memory
+    rows per analyzer (most of the cost is memory traffic: 131k char n-grams). Rows are float32 (half the memory
     to read); the sums are float64 and the probabilities agree with float64 weights to about 1e-6.
     """
 
@@ -215,7 +215,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 TEXT_MODELS = {
     "words": dict(analyzers=("chars", "words"), min_df=2, balanced=True, c_level=2.0, c_reason=4.0),
-    "chars": dict(analyzers=("chars",), min_df=1, balanced=False, c_level=4.0, c_reason=4.0),
+    "chars": dict(analyzers=("chars",), min_df=2, balanced=False, c_level=4.0, c_reason=4.0),
 }
 
 
