@@ -293,20 +293,37 @@ class HesitationModel:
         fresh = sorted(name for name in files if name.startswith(FRESH_PREFIX) or name in ALSO_FRESH)
         if len(fresh) < FOLDS:
             raise ValueError(f"the combiner needs at least {FOLDS} {FRESH_PREFIX}*.jsonl files, found {len(fresh)}")
-        rounds = [delayed(_out_of_fold)(files, fresh[fold::FOLDS]) for fold in range(FOLDS)]
+        rounds = [delayed(cls._out_of_fold)(files, fresh[fold::FOLDS]) for fold in range(FOLDS)]
         rounds.append(delayed(cls.fit_text_models)([r for rows in files.values() for r in rows]))
+        results = Parallel(n_jobs=jobs, return_as="generator")(rounds)  # in order, each as soon as it is done
         lx, ly, rx, ry = [], [], [], []
-        for i, result in enumerate(Parallel(n_jobs=jobs, return_as="generator")(rounds)):
-            if i < FOLDS:
-                for acc, part in zip((lx, ly, rx, ry), result):
-                    acc.extend(part)
-            else:
-                text_models = result
+        for fold, part in zip(range(FOLDS), results):
+            for acc, rows in zip((lx, ly, rx, ry), part):
+                acc.extend(rows)
             if progress:
-                progress(f"fold {i + 1}/{FOLDS}" if i < FOLDS else "final fit")
+                progress(f"fold {fold + 1}/{FOLDS}")
+        text_models = next(results)
+        if progress:
+            progress("final fit")
         level = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(lx), ly)
         reason = LogisticRegression(C=0.1, max_iter=5000).fit(np.array(rx), ry)
         return cls(text_models, Linear.from_sklearn(level), Linear.from_sklearn(reason))
+
+    @classmethod
+    def _out_of_fold(cls, files: dict[str, list[dict]], held: list[str]) -> tuple[list, list, list, list]:
+        """The combiner's training rows from the held files, scored by text models trained without them."""
+        partial = cls(cls.fit_text_models([r for name, rows in files.items() if name not in held for r in rows]),
+                      None, None)  # type: ignore[arg-type]
+        lx, ly, rx, ry = [], [], [], []
+        for name in sorted(held):
+            for row in files[name]:
+                lf, rf = partial._inputs(row["text"], analyze(row["text"]))
+                lx.append(lf)
+                ly.append(row["level"])
+                if row["level"] != "none":
+                    rx.append(rf)
+                    ry.append(row["reason"])
+        return lx, ly, rx, ry
 
     # -- storage: plain arrays and JSON, never pickle --
 
@@ -345,22 +362,6 @@ class HesitationModel:
             level = Linear(z["combiner.level.coef"], z["combiner.level.intercept"], meta["combiner"]["level"])
             reason = Linear(z["combiner.reason.coef"], z["combiner.reason.intercept"], meta["combiner"]["reason"])
         return cls(tms, level, reason)
-
-
-def _out_of_fold(files: dict[str, list[dict]], held: list[str]) -> tuple[list, list, list, list]:
-    """The combiner's training rows from the held files, scored by text models trained without them."""
-    partial = HesitationModel(HesitationModel.fit_text_models(
-        [r for name, rows in files.items() if name not in held for r in rows]), None, None)  # type: ignore[arg-type]
-    lx, ly, rx, ry = [], [], [], []
-    for name in sorted(held):
-        for row in files[name]:
-            lf, rf = partial._inputs(row["text"], analyze(row["text"]))
-            lx.append(lf)
-            ly.append(row["level"])
-            if row["level"] != "none":
-                rx.append(rf)
-                ry.append(row["reason"])
-    return lx, ly, rx, ry
 
 
 # --- the cached process-wide model ---------------------------------------------------------------------------------
