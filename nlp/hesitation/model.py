@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp import pinyin
 from nlp.hesitation.rules import REASON_PRIORITY, RuleResult, analyze, said
 from nlp.tokenize import tokens
 
@@ -378,7 +379,8 @@ def training_sets() -> dict[str, list[dict]]:
 def fingerprint() -> str:
     """Hash of everything the trained model depends on: training data, dictionaries, tokenizer, rules and model."""
     h = hashlib.sha256()
-    parts = training_files() + [INTENTS_FILE] + sorted((NLP_DIR / "dict").glob("*.txt")) + [NLP_DIR / "tokenize.py"]
+    parts = training_files() + [INTENTS_FILE] + sorted((NLP_DIR / "dict").glob("*.txt"))
+    parts += [NLP_DIR / "tokenize.py", NLP_DIR / "pinyin.py"]
     parts += [PACKAGE_DIR / name for name in ("rules.py", "lexicon.py", "model.py")]
     for p in parts:
         h.update(p.name.encode())
@@ -416,5 +418,6 @@ def get_model() -> HesitationModel:
     if _model is None:
         with _lock:
             if _model is None:
+                pinyin.index()  # built now rather than on the first message typed in pinyin
                 _model = build()[0]
     return _model

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from nlp.hesitation import lexicon as L
+from nlp.pinyin import hanzi
 from nlp.tokenize import normalize
 
 _CLAUSE_SPLIT = re.compile(r"[，,。！!？?；;…~～\n、]+|\.{2,}|(?<=[\u4e00-\u9fff])[\s.]+(?=[\u4e00-\u9fff])|\s{2,}")
@@ -145,8 +146,9 @@ _QUOTED = re.compile(r"“[^”]{1,12}”|「[^」]{1,12}」|\"[^\"]{1,12}\"|‘
 
 
 def clean(text: str) -> str:
-    """Normalise (NFKC, lower case) and fix the chat typos that hide a cue."""
-    return _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], normalize(text))
+    """Normalise (NFKC, lower case), read pinyin typed with the input method off ("bu qu le"), and fix the chat typos
+    that hide a cue."""
+    return _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], hanzi(normalize(text)))
 
 
 def said(text: str) -> str:
