@@ -1,14 +1,16 @@
 """Toneless pinyin typed with the input method off ("bu qu le", "zai kaolv yixia"), read back as characters.
 
-The detector reads characters, so `hanzi(text)` replaces each run of pinyin words with the characters most likely
-meant: the words of jieba's dictionary and ours (nlp/dict/*.txt), keyed by their pinyin (pypinyin's readings), and
-of the ways to split the letters into syllables and the syllables into words, the one whose words are most frequent
-together (a unigram path, as jieba cuts text). Our dictionaries' words are preferred: they are what candidates write
-about ("纠结" over "就接", "想想" over "想象").
+The detector reads characters, so `hanzi(text)` replaces each stretch of pinyin words with the characters most
+likely meant: the words of jieba's dictionary and ours (nlp/dict/*.txt), keyed by their pinyin (pypinyin's
+readings), and of the ways to split the letters into syllables and the syllables into words, the one whose words
+are most frequent together (a unigram path, as jieba cuts text). Our dictionaries' words are preferred: they are
+what candidates write about ("jiujie" is 纠结, not 就接; "zai xiangxiang" 再想想, not 在想象).
 
-English parses as pinyin too ("base" is ba se, "date" da te), so a run is read only when it reads as real words: two
-pinyin words or more whose syllables are, on average, common; or one word that is a dictionary word itself
-("xiexie", "kaolv", "fangqi") or common words strung together ("buxiangqule"). "offer", "hr", "sorry" stay as typed.
+English parses as pinyin too ("base" is ba se, "date" da te), so a stretch is read only when it reads as real words:
+two pinyin words or more whose syllables are, on average, common and not mostly short English words ("can you");
+or one word that is a dictionary word itself ("xiexie", "kaolv", "fangqi") or common words strung together
+("buxiangqule"). Beside other English words a lone word stays as typed ("my name is" keeps "name"); "offer", "hr",
+"sorry", links and e-mail addresses stay as typed. Names are read like any pinyin ("li ming" 黎明): harmless here.
 """
 
 from __future__ import annotations
@@ -26,19 +28,24 @@ from pypinyin.pinyin_dict import pinyin_dict
 from nlp.tokenize import DICT_DIR, tokenizer
 
 MAX_SYLLABLES = 4  # per word; longer dictionary entries are rare in chat
+MAX_LETTERS = 120  # a longer run of Latin letters is a link, a code or English prose: left as typed
 MIN_FREQ = 200  # jieba words rarer than this are left out (single characters are always in)
 OURS_FREQ = 200_000  # our dictionaries' words count as this common, whatever jieba says
-# Average log-probability per syllable a run must reach (common chat words are around -5):
+# Average log-probability per syllable a stretch must reach (common chat words are around -5):
 RUN_FLOOR = -8.5  # two typed words or more ("hai neng tui ma" 还能退吗 -7.5, "bu qu le" -5.3)
 WORD_FLOOR = -5.6  # one typed word of 3+ syllables, not a dictionary word ("buxiangqule" -5.0; "delete" 的了特 -6.1)
-# Short English words that are also pinyin syllables: a run made mostly of them is English ("can you", "give me a").
-_ENGLISH = set("a an and me he she can man men ten pen hen long hang ban fan pan tan bin pin tin sun gun bun "
-               "lie die tie pie ping ding song dong gang bang hi".split())
+# Short English words that are also pinyin syllables: a stretch made mostly of them is English ("can you", "a man").
+_ENGLISH = set("a an and he she can man ten pen long hang fan pan tan bin pin tin sun gun bun lie die tie pie "
+               "ping ding song dong gang bang".split())
 # Interjection syllables: nobody types them inside a word, and they let English split ("again" = a gai n).
-_ODD = {"m", "n", "ng", "hm", "hng", "r", "ê", "e", "o", "yo", "lo", "io"}
+_ODD = {"m", "n", "ng", "hm", "hng", "r", "e", "o", "yo", "lo", "io"}
 _CONSONANT = tuple("bpmfdtnlgkhjqxrzcsyw")
+_OTHER_READING = math.log(0.01)
 
-_RUN = re.compile(r"[a-z]+(?:[ '’]+[a-z]+)*")
+_SEP = "[ '’]+"  # between typed words: a space, or an apostrophe before a vowel syllable ("xi'an")
+# Not inside a link, an address or an ID ("www.baidu.com", "li@x.cn", "mika_0321"); a full stop after it is fine.
+_RUN = re.compile(rf"(?<![a-z0-9./@:_-])[a-z]+(?:{_SEP}[a-z]+)*(?![a-z0-9/@:_-]|\.[a-z0-9])")
+_LATIN_WORD = re.compile(r"[a-z]{2}")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}")
 
 
@@ -48,21 +55,26 @@ class _Index:
     syllables: frozenset[str]
 
 
-def _readings(word: str) -> list[tuple[str, ...]]:
-    """Toneless pinyin of a word, with ü typed as v and as u."""
-    if word in phrases_dict:
-        marks = [p[0] for p in phrases_dict[word]]
-    else:
-        marks = [pinyin_dict[ord(c)].split(",")[0] for c in word if ord(c) in pinyin_dict]
-        if len(marks) != len(word):
-            return []
-    key = tuple(map(_toneless, marks))
-    return list(dict.fromkeys([key, tuple(s.replace("v", "u") for s in key)]))
-
-
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=None)  # bounded by the ~1,500 toned syllables; used while the index is built
 def _toneless(syllable: str) -> str:
     return to_normal(syllable, v_to_u=False)
+
+
+def _readings(word: str) -> dict[tuple[str, ...], float]:
+    """Toneless pinyin of a word, with ü typed as v and as u -> log-weight: a single character's other readings
+    count a hundred times rarer than its first (而 is read néng too, but "neng" is 能)."""
+    if len(word) == 1:
+        keys = [(_toneless(m),) for m in pinyin_dict.get(ord(word), "").split(",") if m]
+    elif word in phrases_dict:
+        keys = [tuple(_toneless(p[0]) for p in phrases_dict[word])]
+    else:
+        marks = [pinyin_dict[ord(c)].split(",")[0] for c in word if ord(c) in pinyin_dict]
+        keys = [tuple(map(_toneless, marks))] if len(marks) == len(word) else []
+    out: dict[tuple[str, ...], float] = {}
+    for rank, key in enumerate(keys):
+        for typed in (key, tuple(s.replace("v", "u") for s in key)):
+            out.setdefault(typed, 0.0 if rank == 0 else _OTHER_READING)
+    return out
 
 
 def _dictionary() -> dict[str, float]:
@@ -82,7 +94,7 @@ _index: _Index | None = None
 
 
 def index() -> _Index:
-    """The pinyin -> word index, built once per process (about a second; the detector builds it when it loads)."""
+    """The pinyin -> word index, built once per process (one to three seconds; the detector builds it as it loads)."""
     global _index
     if _index is None:
         with _lock:
@@ -92,38 +104,43 @@ def index() -> _Index:
                 words: dict[tuple[str, ...], tuple[str, float]] = {}
                 for word, count in freq.items():
                     lp = math.log(count / total)
-                    for key in _readings(word):
-                        if len(key) <= MAX_SYLLABLES and (key not in words or words[key][1] < lp):
-                            words[key] = (word, lp)
+                    for key, weight in _readings(word).items():
+                        if len(key) <= MAX_SYLLABLES and (key not in words or words[key][1] < lp + weight):
+                            words[key] = (word, lp + weight)
                 _index = _Index(words, frozenset(k[0] for k in words if len(k) == 1 and k[0] not in _ODD))
     return _index
 
 
-def _read(run: str) -> tuple[str, float, bool] | None:
-    """Best characters for a run of pinyin words: (text, mean log-probability per syllable, every word of several
-    syllables), or None when the letters do not split into syllables."""
-    idx = index()
-    parts = re.split(r"[ '’]+", run)
+def _syllable_edges(parts: list[str]) -> list[list[tuple[int, str]]]:
+    """From each letter position of the joined typed words, the syllables that start there: none crosses a typed
+    boundary, and inside a typed word a syllable starts with a consonant (a vowel there would need an apostrophe,
+    "xi'an"), which is also what keeps most English out ("see" = se e)."""
+    syllables = index().syllables
     letters = "".join(parts)
-    cuts, pos = set(), 0
-    for p in parts[:-1]:
-        pos += len(p)
-        cuts.add(pos)
-    n = len(letters)
-    # syllable edges that do not cross a typed boundary; inside a typed word a syllable starts with a consonant
-    # (a vowel there would need an apostrophe: xi'an), which is also what keeps most English out ("see" = se e)
-    edges: list[list[tuple[int, str]]] = [[] for _ in range(n + 1)]
-    for i in range(n):
-        inside = i > 0 and i not in cuts
-        for j in range(i + 1, min(n, i + 6) + 1):
-            syl = letters[i:j]
-            if syl in idx.syllables and not any(i < c < j for c in cuts) and not (inside and not syl.startswith(_CONSONANT)):
-                edges[i].append((j, syl))
-    best: dict[int, tuple[float, list[str], int]] = {0: (0.0, [], 0)}  # end -> (log-probability, words, syllables)
+    edges: list[list[tuple[int, str]]] = [[] for _ in range(len(letters) + 1)]
+    start = 0
+    for part in parts:
+        for i in range(start, start + len(part)):
+            for j in range(i + 1, min(start + len(part), i + 6) + 1):
+                syl = letters[i:j]
+                if syl in syllables and (i == start or syl.startswith(_CONSONANT)):
+                    edges[i].append((j, syl))
+        start += len(part)
+    return edges
+
+
+def _read(run: str) -> tuple[str, float, bool] | None:
+    """Best characters for a stretch of pinyin words: (text, mean log-probability per syllable, every word of several
+    syllables), or None when the letters do not split into syllables."""
+    words = index().words
+    edges = _syllable_edges(re.split(_SEP, run))
+    n = len(edges) - 1
+    # best[j] = (log-probability, syllables, start of the last word, last word) of the best path to letter j
+    best: dict[int, tuple[float, int, int, str]] = {0: (0.0, 0, -1, "")}
     for i in range(n):
         if i not in best:
             continue
-        score, words, count = best[i]
+        score, count = best[i][:2]
         stack: list[tuple[int, tuple[str, ...]]] = [(i, ())]
         while stack:
             k, key = stack.pop()
@@ -131,75 +148,64 @@ def _read(run: str) -> tuple[str, float, bool] | None:
                 continue
             for j, syl in edges[k]:
                 longer = key + (syl,)
-                if longer in idx.words:
-                    word, lp = idx.words[longer]
-                    cand = (score + lp, words + [word], count + len(longer))
-                    if j not in best or best[j][0] < cand[0]:
-                        best[j] = cand
+                if longer in words:
+                    word, lp = words[longer]
+                    if j not in best or best[j][0] < score + lp:
+                        best[j] = (score + lp, count + len(longer), i, word)
                 stack.append((j, longer))
     if n not in best:
         return None
-    score, words, count = best[n]
-    return "".join(words), score / count, all(len(w) > 1 for w in words)
+    path, j = [], n
+    while j > 0:
+        path.append(best[j][3])
+        j = best[j][2]
+    score, count = best[n][:2]
+    return "".join(reversed(path)), score / count, all(len(w) > 1 for w in path)
 
 
-def _pinyin_word(word: str) -> bool:
-    """Do the letters split into syllables (each after the first starting with a consonant)?"""
-    syllables, n = index().syllables, len(word)
-    ok = [True] + [False] * n
-    for j in range(1, n + 1):
-        ok[j] = any(ok[i] and word[i:j] in syllables and (i == 0 or word[i] in _CONSONANT)
-                    for i in range(max(0, j - 6), j))
-    return ok[n]
+def _is_pinyin(word: str) -> bool:
+    """Do the letters of one typed word split into syllables?"""
+    return len(word) <= MAX_LETTERS and _read(word) is not None
 
 
-def _english_share(run: str) -> float:
-    words = run.split()
-    return sum(w in _ENGLISH for w in words) / len(words)
-
-
-def _convert_group(run: str) -> str:
-    read = _read(run)
+def _read_stretch(stretch: str, beside_english: bool) -> str:
+    read = _read(stretch)
     if read is None:
-        return run
+        return stretch
     text, mean, whole_words = read
-    several = " " in run  # typed as two words or more ("xi'an" is one)
-    if several and mean >= RUN_FLOOR and _english_share(run) < 0.5:
-        return text
-    if not several and len(text) > 1 and (whole_words or (len(text) >= 3 and mean >= WORD_FLOOR)):
-        return text
-    return run
+    typed = stretch.split()
+    if len(typed) > 1:
+        english = sum(w in _ENGLISH for w in typed) / len(typed)
+        return text if mean >= RUN_FLOOR and english < 0.5 else stretch
+    if beside_english or len(text) < 2:
+        return stretch
+    return text if whole_words or (len(text) >= 3 and mean >= WORD_FLOOR) else stretch
 
 
 @lru_cache(maxsize=4096)
 def _convert(run: str) -> str:
-    """Each stretch of pinyin words in a run of Latin words, read; the other words ("offer hai neng tui ma") kept."""
-    out, group = [], []
-    for token in re.split(r"([ '’]+)", run):
-        if not token.strip(" '’") or _pinyin_word(token):
-            group.append(token)
+    """A run of Latin words with each stretch of pinyin words in it read ("offer hai neng tui ma" -> "offer 还能退吗")."""
+    if len(run) > MAX_LETTERS:
+        return run
+    pieces = re.split(f"({_SEP})", run)  # words at even positions, separators at odd ones
+    pinyin = [i % 2 == 0 and _is_pinyin(p) for i, p in enumerate(pieces)]
+    beside_english = not all(pinyin[::2])
+    out, i = [], 0
+    while i < len(pieces):
+        if not pinyin[i]:
+            out.append(pieces[i])
+            i += 1
             continue
-        if group:
-            out.append(_flush(group))
-            group = []
-        out.append(token)
-    if group:
-        out.append(_flush(group))
+        j = i
+        while j + 2 < len(pieces) and pinyin[j + 2]:
+            j += 2
+        out.append(_read_stretch("".join(pieces[i:j + 1]), beside_english))
+        i = j + 1
     return "".join(out)
-
-
-def _flush(group: list[str]) -> str:
-    """A stretch of pinyin words (with the separators around them kept outside the reading)."""
-    text = "".join(group)
-    core = text.strip(" '’")
-    if not core:
-        return text
-    start = text.index(core)
-    return text[:start] + _convert_group(core) + text[start + len(core):]
 
 
 def hanzi(text: str) -> str:
     """The text with each run of pinyin words read as characters; lower-case input (nlp.tokenize.normalize)."""
-    if not re.search(r"[a-z]{2}", text):
+    if not _LATIN_WORD.search(text):
         return text
     return _RUN.sub(lambda m: _convert(m.group(0)), text)
