@@ -40,6 +40,7 @@ _ENGLISH = set("a an and he she can man ten pen long hang fan pan tan bin pin ti
 # Interjection syllables: nobody types them inside a word, and they let English split ("again" = a gai n).
 _ODD = {"m", "n", "ng", "hm", "hng", "r", "e", "o", "yo", "lo", "io"}
 _CONSONANT = tuple("bpmfdtnlgkhjqxrzcsyw")
+_LONGEST_SYLLABLE = 6  # letters: "zhuang", "chuang", "shuang"
 _OTHER_READING = math.log(0.01)
 
 _SEP = "[ '’]+"  # between typed words: a space, or an apostrophe before a vowel syllable ("xi'an")
@@ -121,7 +122,7 @@ def _syllable_edges(parts: list[str]) -> list[list[tuple[int, str]]]:
     start = 0
     for part in parts:
         for i in range(start, start + len(part)):
-            for j in range(i + 1, min(start + len(part), i + 6) + 1):
+            for j in range(i + 1, min(start + len(part), i + _LONGEST_SYLLABLE) + 1):
                 syl = letters[i:j]
                 if syl in syllables and (i == start or syl.startswith(_CONSONANT)):
                     edges[i].append((j, syl))
@@ -164,8 +165,15 @@ def _read(run: str) -> tuple[str, float, bool] | None:
 
 
 def _is_pinyin(word: str) -> bool:
-    """Do the letters of one typed word split into syllables?"""
-    return len(word) <= MAX_LETTERS and _read(word) is not None
+    """Do the letters of one typed word split into syllables? (A reachability walk over the syllable edges; which
+    characters they are is `_read`'s work, done once per stretch.)"""
+    edges = _syllable_edges([word])
+    reached = [True] + [False] * len(word)
+    for i, ends in enumerate(edges):
+        if reached[i]:
+            for j, _ in ends:
+                reached[j] = True
+    return reached[-1]
 
 
 def _read_stretch(stretch: str, beside_english: bool) -> str:
@@ -184,7 +192,7 @@ def _read_stretch(stretch: str, beside_english: bool) -> str:
 
 @lru_cache(maxsize=4096)
 def _convert(run: str) -> str:
-    """A run of Latin words with each stretch of pinyin words in it read ("offer hai neng tui ma" -> "offer 还能退吗")."""
+    """A run of Latin words, each stretch of pinyin words in it read ("offer hai neng tui ma" -> "offer 还能退吗")."""
     if len(run) > MAX_LETTERS:
         return run
     pieces = re.split(f"({_SEP})", run)  # words at even positions, separators at odd ones

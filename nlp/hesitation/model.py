@@ -154,12 +154,13 @@ class _JointScorer:
     """Both text models' probabilities for one message, from one pass over its terms.
 
     The two models share the char analyzer, each with its own vocabulary (both keep the n-grams seen in two messages
-    or more, so today they coincide; nothing here relies on it). Here every analyzer has one vocabulary, the union of the models', and one row per
-    term holding every model's idf and its level and reason coefficients, 0 where a term is not in that model's own
-    vocabulary: a zero value changes neither the l2 norm nor the dot product, so each model's probabilities are
-    those of its own tf-idf and logistic regressions, for half the dictionary lookups and one gather of contiguous
-    rows per analyzer (most of the cost is memory traffic: 131k char n-grams). Rows are float32 (half the memory
-    to read); the sums are float64 and the probabilities agree with float64 weights to about 1e-6.
+    or more, so today they coincide; nothing here relies on it). Here every analyzer has one vocabulary, the union
+    of the models', and one row per term holding every model's idf and its level and reason coefficients, 0 where a
+    term is not in that model's own vocabulary: a zero value changes neither the l2 norm nor the dot product, so
+    each model's probabilities are those of its own tf-idf and logistic regressions, for half the dictionary lookups
+    and one gather of contiguous rows per analyzer (most of the cost is memory traffic: 131k char n-grams). Rows are
+    float32 (half the memory to read); the sums are float64 and the probabilities agree with float64 weights to
+    about 1e-6.
     """
 
     def __init__(self, text_models: dict[str, TextModel]):
