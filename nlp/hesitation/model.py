@@ -18,8 +18,9 @@ the model may add": rules first 0.895 alert F1 / 0.82 withdrawal recall; text mo
 combiner 0.966 / 0.974 with false alerts 3.4% -> 1.9%.
 
 Training takes ~1 minute (`python -m nlp.hesitation.build`); the result is cached as plain arrays (no pickle) under
-build/nlp/, keyed by a hash of the data, the dictionaries and this package's code, so a change to any of them
-retrains. Inference needs neither sklearn nor scipy: a message is a few dict lookups and small dot products.
+build/nlp/, keyed by a hash of the data, the dictionaries, this package's code and the jieba, pypinyin, scikit-learn
+and numpy versions, so a change to any of them retrains. Inference needs neither sklearn nor scipy: a message is a
+few dict lookups and small dot products.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from itertools import repeat
 from pathlib import Path
 
@@ -377,9 +379,17 @@ def training_sets() -> dict[str, list[dict]]:
     return {**files_by_name(training_files()), "intents": ordinary_messages()}
 
 
+# Libraries whose output the trained arrays depend on: jieba's dictionary cuts the tokens, pypinyin's readings
+# rewrite pinyin, scikit-learn and numpy fit the weights.
+_LIBRARIES = ("jieba", "pypinyin", "scikit-learn", "numpy")
+
+
 def fingerprint() -> str:
-    """Hash of everything the trained model depends on: training data, dictionaries, tokenizer, rules and model."""
+    """Hash of everything the trained model depends on: training data, dictionaries, tokenizer, rules and model,
+    and the versions of the libraries that tokenize and fit."""
     h = hashlib.sha256()
+    for name in _LIBRARIES:
+        h.update(f"{name}=={metadata.version(name)}".encode())
     parts = training_files() + [INTENTS_FILE] + sorted((NLP_DIR / "dict").glob("*.txt"))
     parts += [NLP_DIR / "tokenize.py", NLP_DIR / "pinyin.py"]
     parts += [PACKAGE_DIR / name for name in ("rules.py", "lexicon.py", "model.py")]

@@ -295,6 +295,16 @@ def test_build_trains_once_then_loads_from_the_cache(tmp_path, monkeypatch):
     assert trained3 and path3 != path and not path.exists()
 
 
+def test_a_library_upgrade_is_a_new_fingerprint(monkeypatch):
+    # jieba's dictionary and pypinyin's readings shape the features: an upgrade retrains rather than reusing
+    # arrays fitted to the old tokens.
+    before = model_mod.fingerprint()
+    real = model_mod.metadata.version
+    monkeypatch.setattr(model_mod.metadata, "version",
+                        lambda name: "9.9.9" if name == "jieba" else real(name))
+    assert model_mod.fingerprint() != before
+
+
 def test_a_truncated_cache_file_is_retrained(tmp_path, monkeypatch):
     files = _tiny_files(tmp_path, authored=3)
     monkeypatch.setattr(model_mod, "training_files", lambda: files)
