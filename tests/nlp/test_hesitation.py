@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from nlp.hesitation import Detection, Detector, Level, Reason, detect
+from nlp.hesitation import crossval
 from nlp.hesitation import model as model_mod
 from nlp.hesitation.__main__ import main
 from nlp.hesitation.metrics import evaluate
@@ -417,3 +418,21 @@ def test_rules_alone_hold_on_dev():
     verdicts = [analyze(r["text"]) for r in rows]
     rep = evaluate([(r["level"], r["reason"]) for r in rows], [(v.level, v.reason) for v in verdicts])
     assert rep.alert_f1 >= 0.97 and rep.false_alert_rate <= 0.02, rep.as_dict()
+
+
+def test_crossval_leaves_each_authored_set_out_and_reports_it(tmp_path):
+    files = model_mod.files_by_name(_tiny_files(tmp_path, authored=4))  # the combiner needs 3 beside the held one
+    files["authored_3"] = [{"text": "我再想想吧", "level": "none", "reason": "none"}]  # gold the model cannot match
+    folds = [(name, rows) for name, rows in files.items() if name.startswith("authored_")]
+    results = crossval.run(files, folds, baseline=True)
+    assert [f.name for f in results] == ["authored_0", "authored_1", "authored_2", "authored_3"]
+    assert all(len(f.pred) == len(f.gold) == len(f.base) == len(files[f.name]) for f in results)
+    assert crossval.pooled(results).n == 22
+    table = crossval.per_set_table(results).splitlines()
+    assert len(table) == 5 and table[1].startswith("authored_3")  # the worst set first
+    misses = tmp_path / "misses.jsonl"
+    assert crossval.write_misses(results, misses) >= 1
+    rows = [json.loads(line) for line in misses.read_text(encoding="utf-8").splitlines()]
+    assert {"set": "authored_3", "text": "我再想想吧", "level": "none", "reason": "none",
+            "predicted_level": "hesitation", "predicted_reason": "undecided"} in rows
+    assert all((r["level"], r["reason"]) != (r["predicted_level"], r["predicted_reason"]) for r in rows)
