@@ -436,3 +436,17 @@ def test_crossval_leaves_each_authored_set_out_and_reports_it(tmp_path):
     assert {"set": "authored_3", "text": "我再想想吧", "level": "none", "reason": "none",
             "predicted_level": "hesitation", "predicted_reason": "undecided"} in rows
     assert all((r["level"], r["reason"]) != (r["predicted_level"], r["predicted_reason"]) for r in rows)
+
+
+def test_crossval_in_groups_trains_once_per_group(tmp_path, monkeypatch):
+    files = model_mod.files_by_name(_tiny_files(tmp_path, authored=6))
+    folds = [(name, rows) for name, rows in files.items() if name.startswith("authored_")]
+    fits = []
+    real_fit = HesitationModel.fit.__func__
+    monkeypatch.setattr(HesitationModel, "fit", classmethod(lambda cls, f, **kw: fits.append(sorted(f)) or
+                                                            real_fit(cls, f, **kw)))
+    results = crossval.run(files, folds, baseline=False, groups=2)
+    assert [f.name for f in results] == [f"authored_{i}" for i in range(6)]  # reported per set, in order
+    # Two trainings, each without one whole group: sets 0, 2, 4 and then 1, 3, 5.
+    assert sorted(fits) == [["authored_0", "authored_2", "authored_4", "dev"],
+                            ["authored_1", "authored_3", "authored_5", "dev"]]
