@@ -73,6 +73,17 @@ def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What one attempt at a row did: its DispatchStats counter, and for a full rate window when it frees up."""
+    outcome: str  # sent | retried | failed | held | suppressed
+    free_at: datetime | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome == "sent"
+
+
 @dataclass
 class DispatchStats:
     sent: int = 0
@@ -84,6 +95,9 @@ class DispatchStats:
     @property
     def total(self) -> int:
         return self.sent + self.retried + self.failed + self.held + self.suppressed
+
+    def count(self, delivery: Delivery) -> None:
+        setattr(self, delivery.outcome, getattr(self, delivery.outcome) + 1)
 
 
 class Outbox:
@@ -160,7 +174,7 @@ class Outbox:
         (a passive callback reply, the dev page) or the channel's sender. Returns the rows that went out."""
         items = self._claim(ids=item_ids)
         settings = self.policy() if items else None
-        return [item for item in items if self._deliver(item, transport, settings)]
+        return [item for item in items if self._deliver(item, transport, settings).sent]
 
     def dispatch(self, limit: int = 200) -> DispatchStats:
         """Claim and send what is due. Safe to run in several processes at once: a row is claimed by one."""
@@ -178,7 +192,10 @@ class Outbox:
                 waiting.setdefault(until, []).append(item.id)
                 stats.held += 1
                 continue
-            self._deliver(item, None, settings, stats, full)
+            delivery = self._deliver(item, None, settings)
+            stats.count(delivery)
+            if delivery.free_at is not None:
+                full[(item.channel, item.recipient)] = delivery.free_at
         if waiting:
             with Session(self.engine) as db:
                 for until, ids in waiting.items():
@@ -222,9 +239,7 @@ class Outbox:
                 db.expunge(item)
             return items
 
-    def _deliver(self, item: OutboxItem, transport, settings: PolicySettings, stats: DispatchStats | None = None,
-                 full: dict[tuple[str, str], datetime] | None = None) -> bool:
-        stats = stats if stats is not None else DispatchStats()
+    def _deliver(self, item: OutboxItem, transport, settings: PolicySettings) -> Delivery:
         now = self.clock.now()
         with Session(self.engine, expire_on_commit=False) as db:
             item = db.merge(item)
@@ -232,19 +247,14 @@ class Outbox:
             decision = decide(item, candidate, now, settings, history_for(db, item.candidate_id, now) if item.candidate_id else [])
             if decision.action == Action.SUPPRESS:
                 self._finish(db, item, OutboxStatus.suppressed, decision.reason)
-                stats.suppressed += 1
-                return False
+                return Delivery("suppressed")
             if decision.action == Action.HOLD:
                 self._postpone(db, item, decision.send_at, decision.reason, status=OutboxStatus.held)
-                stats.held += 1
-                return False
+                return Delivery("held")
             free_at = self._rate_limited_until(db, item, now)
             if free_at is not None:
-                if full is not None:
-                    full[(item.channel, item.recipient)] = free_at
                 self._postpone(db, item, free_at, "rate_limit")
-                stats.held += 1
-                return False
+                return Delivery("held", free_at)
             try:
                 send = transport or self._sender(item.channel).send
                 platform_id = send(item)
@@ -254,20 +264,17 @@ class Outbox:
                 if exc.retryable and item.attempts < MAX_ATTEMPTS:
                     delay = min(BACKOFF_BASE * (2 ** (item.attempts - 1)), BACKOFF_CAP)
                     self._postpone(db, item, now + delay, f"retry:{exc.tag}")
-                    stats.retried += 1
                     log.warning("send %s failed (%s), retry %d in %s", item.dedupe_key, exc, item.attempts, delay)
-                else:
-                    self._finish(db, item, OutboxStatus.failed, f"error:{exc.tag}")
-                    stats.failed += 1
-                    log.error("send %s failed for good: %s", item.dedupe_key, exc)
-                return False
+                    return Delivery("retried")
+                self._finish(db, item, OutboxStatus.failed, f"error:{exc.tag}")
+                log.error("send %s failed for good: %s", item.dedupe_key, exc)
+                return Delivery("failed")
             item.attempts += 1
             item.platform_msg_id = platform_id
             item.sent_at = now
             self._record(db, item, now)
             self._finish(db, item, OutboxStatus.sent, None)
-            stats.sent += 1
-            return True
+            return Delivery("sent")
 
     def _sender(self, channel: Channel) -> Sender:
         try:
