@@ -189,6 +189,10 @@ _KEEP_AFTER = re.compile(r"^(?:$|要不要(?:去|来|入职|接|签|过去|放�
 _DROP_AFTER = re.compile(r"^(?:是(?!不是|否)|带|买|穿|住|考个|考驾照|学|提前|请|坐|选了|换|吃|用|"
                          r"(?:半天|很久|一下)?还是(?:买|选|坐|带|穿))")
 _RIVAL = re.compile(r"考研|考公|考编|读研|出国|实习|那边|另一家|别家|那家|其他公司|别的公司")
+# A perk or payout named just before the cue is what is given up ("前司的年终奖我就放弃了", "签字费不要了也行").
+_PERK_BEFORE = re.compile(r"(?:年终奖|年终|奖金|期权|股票|签字费|补贴|补助|房补|餐补|车补|报销|补偿金|赔偿|加项)(?:我|也|就|都)*$")
+# An event or thing named just before the cue is its object even beside a join word ("公司年会我不去了").
+_OBJECT_BEFORE = re.compile(f"{L.OTHER_OBJECT}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个)*$")
 _CHOICE = re.compile(r"还是(?!不)(?!算了)")
 _JOIN_CHOICE = re.compile(r"(?:去|来|入职|offer|接|这边|你们|那边|那家|公司)还是|还是(?:去|来|入职|接|放弃|算了|不)")
 _DELIBERATE_END = re.compile(r"(?:考虑|想想|犹豫|纠结|在想|考虑中)(?:一下|下)?$")
@@ -223,6 +227,8 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
         return True  # "怎么跟另一家说我不去了"
     if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
         return True  # "考公我放弃了": giving up the rival plan is good news
+    if kind == "withdraw" and (_PERK_BEFORE.search(prefix) or _OBJECT_BEFORE.search(prefix)):
+        return True  # "前司的年终奖我就放弃了": a payout given up, not the job
     if kind == "delay" and not cue.endswith("的话") and _CONDITIONAL.search(clause) \
             and not re.search(r"能不能|能否|可不可以|申请|想|可以", clause):
         return True  # "入职时间要是往后推了，工资从哪天算": asking about the company moving it

@@ -181,6 +181,23 @@ def test_not_an_alert_beyond_the_lexicon(text):
 
 
 @pytest.mark.parametrize("text,level", [
+    ("下周的迎新晚宴我就不去了，要陪我妈复查", "none"),  # an event named just before the cue is its object
+    ("公司年会我不去了哈，离得太远", "none"),  # ... even beside a join word
+    ("老东家的年终奖我也放弃了，早点过来", "none"),  # a payout given up, not the job
+    ("签字费我不要了，能早点入职就行", "none"),
+    ("跟定你们了，别的不看了", "none"),  # staying, said in other words
+    ("别的公司都不考虑了", "none"),
+    ("没什么好犹豫的，准时到", "none"),
+    ("这个offer我放弃了", "withdrawal"),  # the job itself named: still a withdrawal
+    ("年终奖太少了，我就放弃了", "withdrawal"),  # the perk is the reason, not the object
+    ("入职体检我就不去了，反正也不去你们那了", "withdrawal"),
+    ("公司我不去了", "withdrawal"),
+])
+def test_rules_tell_what_is_given_up(text, level):
+    assert analyze(text).level == level, (text, analyze(text))
+
+
+@pytest.mark.parametrize("text,level", [
     ("工作地点太偏了，还是算了吧，谢谢", "withdrawal"),
     ("每周都要值夜班的话，我还是算了", "withdrawal"),
     ("这次只好放弃了，不好意思", "withdrawal"),
