@@ -170,18 +170,35 @@ def _clauses(text: str) -> list[_Clause]:
     return out
 
 
+def clause_contexts(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each clause of a said() text with the contexts it stands in: Q a question, T someone else (named, and no 我
+    after), P the past, C a condition, L the last clause of several (the text models tag words with them,
+    model.scope_grams)."""
+    clauses = _clauses(text)
+    out = []
+    for i, clause in enumerate(clauses):
+        body = clause.text.strip()
+        marks = (("Q", clause.question), ("T", _someone_else_speaks(body)), ("P", bool(_PAST.search(body))),
+                 ("C", bool(_CONDITIONAL.search(body))), ("L", 0 < i == len(clauses) - 1))
+        out.append((body, tuple(tag for tag, hit in marks if hit)))
+    return out
+
+
 def _is_third_party(prefix: str) -> bool:
     """A cue belongs to someone else when the clause names a person before it and "我" does not follow."""
     if re.search(r"有没有人|有人.{0,3}(?:反悔|不去|放弃|违约)", prefix):
         return False  # "之前有没有人入职前反悔的呀": asking about others to weigh it oneself
+    return _someone_else_speaks(prefix)
+
+
+def _someone_else_speaks(text: str) -> bool:
+    """The last person the text names as a subject is not followed by "我"."""
     last = None
-    for m in _THIRD.finditer(prefix):
-        if m.start() > 0 and prefix[m.start() - 1] in "跟和同与给问找让被":
+    for m in _THIRD.finditer(text):
+        if m.start() > 0 and text[m.start() - 1] in "跟和同与给问找让被":
             continue  # "跟学长聊完就没顾虑了": the person is an object, not the one speaking
         last = m
-    if last is None:
-        return False
-    return "我" not in prefix[last.end():]
+    return last is not None and "我" not in text[last.end():]
 
 
 _KEEP_AFTER = re.compile(r"^(?:$|要不要(?:去|来|入职|接|签|过去|放弃|报到|$)|该不该(?:去|来|接)|去|来|入职|接|签|报到|这个offer|"

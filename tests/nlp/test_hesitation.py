@@ -16,7 +16,7 @@ from nlp.hesitation import crossval
 from nlp.hesitation import model as model_mod
 from nlp.hesitation.__main__ import main
 from nlp.hesitation.metrics import evaluate
-from nlp.hesitation.model import HesitationModel, char_ngrams, load_rows, training_files, word_grams
+from nlp.hesitation.model import HesitationModel, char_ngrams, load_rows, scope_grams, training_files, word_grams
 from nlp.hesitation.rules import analyze
 
 REPO = Path(__file__).resolve().parents[2]
@@ -246,6 +246,24 @@ def test_char_ngrams_are_sklearns_char_analyzer():
 def test_quoted_words_are_blanked_for_the_text_models_too():
     assert "再想想" not in "".join(word_grams("我点错了“我再想想”那个按钮"))
     assert "再想想" not in char_ngrams("我点错了“我再想想”那个按钮")
+
+
+@pytest.mark.parametrize("text,tagged", [
+    ("我室友在纠结", {"T:纠结"}),  # someone else's
+    ("之前纠结过，现在想清楚了", {"P:纠结", "L:想清楚"}),  # the past, and the last clause of two
+    ("还要纠结吗？", {"Q:纠结"}),
+    ("要是工资不涨，我就不来了", {"C:工资", "L:不来"}),
+])
+def test_scope_grams_tag_words_with_their_clause(text, tagged):
+    grams = set(scope_grams(text))
+    assert tagged <= grams, grams
+    assert not {g for g in grams if g.endswith(":纠结")} - {"T:纠结", "P:纠结", "Q:纠结"}
+
+
+def test_a_plain_statement_has_no_scope_grams():
+    assert scope_grams("我在纠结") == []
+    assert scope_grams("") == []
+    assert not any("再想想" in g for g in scope_grams("之前我点错了“我再想想”"))  # quotes blanked here too
 
 
 def test_the_saved_model_predicts_what_the_trained_one_does(tmp_path):
