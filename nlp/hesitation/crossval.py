@@ -6,7 +6,7 @@ judges it on the held-out set, and prints the metrics pooled over all folds. Lea
 to "messages written by other people" than a random split, which leaves near-twins on both sides.
 `--against FILE` judges the built model on a labelled file instead (a set in nlp/data/hesitation_eval/, say).
 `--baseline` also prints the issue's bar: a plain char 1-3-gram logistic regression trained on the same rows.
-A leave-one-out run trains the detector once per authored set (about an hour for 37 sets on 2 cores): a bar on
+A leave-one-out run trains the detector once per authored set (30-60 minutes for 39 sets on 2 cores): a bar on
 stderr counts the folds, the pooled table is followed by one line per held-out set (worst alert F1 first), and
 `--misses FILE` writes every message the detector got wrong, with its set, for reading. `--groups 4` leaves four
 groups of sets out instead (four trainings, about ten minutes): a quick, slightly pessimistic comparison of two

@@ -429,7 +429,9 @@ def test_cli_missing_file_and_missing_labels(tmp_path, capsys):
 # Measured on first sight (judge_g + judge_h, 800 messages): alert F1 0.976, withdrawal recall 0.989, false alerts
 # 0.6%, macro F1 0.963, reason accuracy 0.935; after the ordinary bot messages joined training: 0.977 / 1.000 / 0.6% /
 # 0.965 / 0.939. judge_i + judge_j (767, two more authors, written 2026-12-02), first sight: 0.977 / 0.989 / 0.6% /
-# 0.974 / 0.972. Floors a little under, to catch a regression, not noise.
+# 0.974 / 0.972. judge_k/l/m (1,183) first sight 0.973 / 0.977 / 2.4% / 0.952 / 0.949; judge_n/o (789) first sight
+# 0.982 / 0.989 / 0.3% / 0.969 / 0.965; all nine (3,539) today 0.981 / 0.993 / 0.7% / 0.968 / 0.961.
+# Floors a little under, to catch a regression, not noise.
 JUDGES = sorted((REPO / "nlp" / "data" / "hesitation_eval").glob("*.jsonl"))
 JUDGE_FLOOR = {"alert_f1": 0.96, "withdrawal_recall": 0.97, "false_alert_rate_max": 0.015, "macro_f1": 0.94,
                "reason_accuracy": 0.91}
