@@ -207,9 +207,9 @@ _DROP_AFTER = re.compile(r"^(?:是(?!不是|否)|带|买|穿|住|考个|考驾�
                          r"(?:半天|很久|一下)?还是(?:买|选|坐|带|穿))")
 _RIVAL = re.compile(r"考研|考公|考编|读研|出国|实习|那边|另一家|别家|那家|其他公司|别的公司")
 # A perk or payout named just before the cue is what is given up ("前司的年终奖我就放弃了", "签字费不要了也行").
-_PERK_BEFORE = re.compile(r"(?:年终奖|年终|奖金|期权|股票|签字费|补贴|补助|房补|餐补|车补|报销|补偿金|赔偿|加项)(?:我|也|就|都)*$")
+_PERK_BEFORE = re.compile(r"(?:年终奖|奖金|期权|股票|签字费|补贴|补助|房补|餐补|车补|报销|补偿金|赔偿|加项)(?:我|也|就|都)*$")
 # An event or thing named just before the cue is its object even beside a join word ("公司年会我不去了").
-_OBJECT_BEFORE = re.compile(f"{L.OTHER_OBJECT}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个)*$")
+_OBJECT_BEFORE = re.compile(f"{L.EVENT_BEFORE}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个|可能|估计|应该)*$")
 _CHOICE = re.compile(r"还是(?!不)(?!算了)")
 _JOIN_CHOICE = re.compile(r"(?:去|来|入职|offer|接|这边|你们|那边|那家|公司)还是|还是(?:去|来|入职|接|放弃|算了|不)")
 _DELIBERATE_END = re.compile(r"(?:考虑|想想|犹豫|纠结|在想|考虑中)(?:一下|下)?$")

@@ -192,6 +192,12 @@ def test_not_an_alert_beyond_the_lexicon(text):
     ("年终奖太少了，我就放弃了", "withdrawal"),  # the perk is the reason, not the object
     ("入职体检我就不去了，反正也不去你们那了", "withdrawal"),
     ("公司我不去了", "withdrawal"),
+    ("年终我就不去了", "withdrawal"),  # 年终 alone is "at year-end", not the bonus
+    ("参观完觉得环境不行，我不去了", "withdrawal"),  # the visit is the occasion, not the object
+    ("年会之后我就不来了", "withdrawal"),
+    ("我决定去另一家了，就这家了", "withdrawal"),  # settled, but on the rival
+    ("我不去了，已经签了另一家，别的都不考虑了", "withdrawal"),
+    ("这个offer我放弃了，别的都不考虑了", "withdrawal"),
 ])
 def test_rules_tell_what_is_given_up(text, level):
     assert analyze(text).level == level, (text, analyze(text))
