@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Literal, Protocol
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
@@ -73,10 +73,13 @@ def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+Outcome = Literal["sent", "retried", "failed", "held", "suppressed"]  # the DispatchStats counters
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What one attempt at a row did: its DispatchStats counter, and for a full rate window when it frees up."""
-    outcome: str  # sent | retried | failed | held | suppressed
+    outcome: Outcome
     free_at: datetime | None = None
 
     @property

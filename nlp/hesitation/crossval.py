@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +27,9 @@ from nlp.hesitation.metrics import Report, evaluate, format_report
 from nlp.hesitation.model import FRESH_PREFIX, HesitationModel, get_model, load_rows, training_sets
 
 
-def baseline_predict(train: list[dict], texts: list[str]) -> list[tuple[str, str]]:
-    """The bar to beat: char 1-3-gram tf-idf + logistic regression for the level and, separately, the reason."""
+def fit_baseline(train: list[dict]) -> Callable[[list[str]], list[tuple[str, str]]]:
+    """The bar to beat: char 1-3-gram tf-idf + logistic regression for the level and, separately, the reason.
+    Returns its predict: texts -> (level, reason) pairs."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -36,48 +38,56 @@ def baseline_predict(train: list[dict], texts: list[str]) -> list[tuple[str, str
     level = LogisticRegression(max_iter=2000, C=4.0).fit(x, [r["level"] for r in train])
     flagged = [i for i, r in enumerate(train) if r["level"] != "none"]  # a reason only where there is a signal
     reason = LogisticRegression(max_iter=2000, C=4.0).fit(x[flagged], [train[i]["reason"] for i in flagged])
-    xt = vec.transform(texts)
-    return [(lv, "none" if lv == "none" else rs) for lv, rs in zip(level.predict(xt), reason.predict(xt))]
+
+    def predict(texts: list[str]) -> list[tuple[str, str]]:
+        xt = vec.transform(texts)
+        return [(lv, "none" if lv == "none" else rs) for lv, rs in zip(level.predict(xt), reason.predict(xt))]
+
+    return predict
 
 
-def _fold(files: dict[str, list[dict]], held: list[tuple[str | None, list[dict]]], baseline: bool):
-    """Train without the held-out sets (the built model when the only one is None) and judge each of them."""
+def _fold(files: dict[str, list[dict]], held: list[tuple[str, list[dict]]], baseline: bool, built: bool):
+    """Train without the held-out sets (or take the built model) and judge each of them."""
     names = {name for name, _ in held}
     train_files = {k: v for k, v in files.items() if k not in names}
-    detector = Detector(get_model() if names == {None} else HesitationModel.fit(train_files))
-    train_rows = [r for v in train_files.values() for r in v]
+    detector = Detector(get_model() if built else HesitationModel.fit(train_files))
+    base = fit_baseline([r for v in train_files.values() for r in v]) if baseline else None
     out = []
     for name, test in held:
         texts = [r["text"] for r in test]
         pred = [(d.level.value, d.reason.value) for d in detector.detect_many(texts)]
-        base = baseline_predict(train_rows, texts) if baseline else []
-        out.append((name, [(r["level"], r["reason"]) for r in test], pred, base))
+        out.append((name, [(r["level"], r["reason"]) for r in test], pred, base(texts) if base else []))
     return out
 
 
 @dataclass
 class Fold:
     """One held-out set: gold and predicted (level, reason) per message, in the set's order."""
-    name: str | None
+    name: str
     texts: list[str]
     gold: list[tuple[str, str]]
     pred: list[tuple[str, str]]
     base: list[tuple[str, str]]
 
 
-def run(files: dict[str, list[dict]], folds: list[tuple[str | None, list[dict]]], baseline: bool,
-        jobs: int = 1, progress: bool = False, groups: int | None = None) -> list[Fold]:
+def run(files: dict[str, list[dict]], folds: list[tuple[str, list[dict]]], baseline: bool,
+        jobs: int = 1, progress: bool = False, groups: int | None = None, built: bool = False) -> list[Fold]:
     """Train and judge every fold (in parallel over `jobs` processes); results in the order of `folds`.
 
     With `groups`, the sets are dealt into that many groups and each training leaves a whole group out: `groups`
-    trainings instead of one per set, for a quick comparison of two versions (pessimistic: each trains on less)."""
+    trainings instead of one per set, for a quick comparison of two versions (pessimistic: each trains on less).
+    With `built`, nothing is trained: the built model judges every fold."""
     from joblib import Parallel, delayed
     from tqdm import tqdm
 
+    if groups is not None and groups < 1:
+        raise ValueError(f"groups must be at least 1, not {groups}")
+    if built:
+        groups = 1  # one model for all
     runs = [[fold] for fold in folds] if not groups else [folds[i::groups] for i in range(min(groups, len(folds)))]
     texts = {held: [r["text"] for r in test] for held, test in folds}
     work = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_fold)(files, held, baseline) for held in runs)
+        delayed(_fold)(files, held, baseline, built) for held in runs)
     done = {}
     for part in tqdm(work, total=len(runs), desc="trainings", unit="fold", disable=not progress):
         for held, gold, pred, base in part:
@@ -93,9 +103,10 @@ def pooled(folds: list[Fold], baseline: bool = False) -> Report:
 def per_set_table(folds: list[Fold]) -> str:
     """One line per held-out set, worst alert F1 first: which authors' styles the detector has not learnt."""
     rows = sorted(((evaluate(f.gold, f.pred), f) for f in folds), key=lambda rf: rf[0].alert_f1)
-    lines = [f"{'held-out set':<16}{'n':>6}{'alert F1':>10}{'withdrawal R':>14}{'false alerts':>14}{'reason':>8}"]
+    w = max([16] + [len(f.name) + 2 for f in folds])
+    lines = [f"{'held-out set':<{w}}{'n':>6}{'alert F1':>10}{'withdrawal R':>14}{'false alerts':>14}{'reason':>8}"]
     for rep, f in rows:
-        lines.append(f"{f.name or '-':<16}{rep.n:>6}{rep.alert_f1:>10.3f}{rep.withdrawal_recall:>14.3f}"
+        lines.append(f"{f.name:<{w}}{rep.n:>6}{rep.alert_f1:>10.3f}{rep.withdrawal_recall:>14.3f}"
                      f"{rep.false_alert_rate:>14.1%}{rep.reason_accuracy:>8.3f}")
     return "\n".join(lines)
 
@@ -123,19 +134,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="leave K groups of authored sets out instead of one set at a time (K trainings)")
     parser.add_argument("--misses", type=Path, metavar="FILE", help="write the wrongly judged messages here (JSONL)")
     args = parser.parse_args(argv)
+    if args.groups is not None and args.groups < 1:
+        parser.error("--groups must be at least 1")
 
     files = training_sets()
     if args.against:
-        folds = [(None, load_rows([Path(p) for p in args.against]))]
+        folds = [(path, load_rows([Path(path)])) for path in args.against]
         how = "the built model, judged on " + ", ".join(args.against)
     else:
         folds = [(name, rows) for name, rows in files.items() if name.startswith(FRESH_PREFIX)]
         how = (f"{len(folds)} authored sets in {args.groups} groups, one group left out at a time" if args.groups
                else f"one of {len(folds)} authored sets left out at a time")
     print(f"{sum(len(t) for _, t in folds)} messages ({how})", flush=True)
-    results = run(files, folds, args.baseline, jobs=args.jobs, progress=not args.against, groups=args.groups)
+    results = run(files, folds, args.baseline, jobs=args.jobs, progress=not args.against, groups=args.groups,
+                  built=bool(args.against))
     print(format_report(pooled(results)))
-    if not args.against:
+    if len(results) > 1:
         print("\nper held-out set\n" + per_set_table(results))
     if args.baseline:
         print("\nbaseline (char 1-3-gram logistic regression, same training rows)")

@@ -493,3 +493,24 @@ def test_crossval_in_groups_trains_once_per_group(tmp_path, monkeypatch):
     # Two trainings, each without one whole group: sets 0, 2, 4 and then 1, 3, 5.
     assert sorted(fits) == [["authored_0", "authored_2", "authored_4", "dev"],
                             ["authored_1", "authored_3", "authored_5", "dev"]]
+
+
+def test_crossval_rejects_fewer_than_one_group(tmp_path):
+    files = model_mod.files_by_name(_tiny_files(tmp_path, authored=4))
+    with pytest.raises(ValueError, match="at least 1"):
+        crossval.run(files, [("authored_0", files["authored_0"])], baseline=False, groups=0)
+    with pytest.raises(SystemExit):
+        crossval.main(["--groups", "0"])
+
+
+def test_crossval_against_files_judges_the_built_model_per_file(tmp_path, capsys):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"text": "我决定不去了，谢谢", "level": "withdrawal", "reason": "undecided"},
+                            ensure_ascii=False) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"text": "工牌什么时候发", "level": "withdrawal", "reason": "undecided"},
+                            ensure_ascii=False) + "\n", encoding="utf-8")  # a gold label no detector matches
+    misses = tmp_path / "m.jsonl"
+    assert crossval.main(["--against", str(a), "--against", str(b), "--misses", str(misses)]) == 0
+    out = capsys.readouterr().out
+    assert "2 messages" in out and "per held-out set" in out and str(b) in out
+    assert [json.loads(line)["set"] for line in misses.read_text(encoding="utf-8").splitlines()] == [str(b)]
