@@ -70,16 +70,21 @@ ALERT_AT = 0.5
 _WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z](?![^\[]*\])")
 
 
+def decide_level(level_proba: dict[str, float], withdrawal_at: float = WITHDRAWAL_AT,
+                 alert_at: float = ALERT_AT) -> Level:
+    """The level the combiner's probabilities call for at these thresholds (crossval tries others)."""
+    p = {lv: level_proba.get(lv, 0.0) for lv in Level}
+    if p[Level.WITHDRAWAL] >= withdrawal_at:
+        return Level.WITHDRAWAL
+    if p[Level.HESITATION] + p[Level.WITHDRAWAL] >= alert_at:
+        return Level.WITHDRAWAL if p[Level.WITHDRAWAL] > p[Level.HESITATION] else Level.HESITATION
+    return Level.CONCERN if p[Level.CONCERN] > p[Level.NONE] else Level.NONE
+
+
 def decide(level_proba: dict[str, float], reason_proba: dict[str, float], cues: list[str]) -> Detection:
     """The level and reason the probabilities call for, with the rules' cues as the evidence shown to HR."""
-    p = {lv: level_proba.get(lv, 0.0) for lv in Level}
-    p_alert = p[Level.HESITATION] + p[Level.WITHDRAWAL]
-    if p[Level.WITHDRAWAL] >= WITHDRAWAL_AT:
-        level = Level.WITHDRAWAL
-    elif p_alert >= ALERT_AT:
-        level = Level.WITHDRAWAL if p[Level.WITHDRAWAL] > p[Level.HESITATION] else Level.HESITATION
-    else:
-        level = Level.CONCERN if p[Level.CONCERN] > p[Level.NONE] else Level.NONE
+    level = decide_level(level_proba)
+    p_alert = level_proba.get(Level.HESITATION, 0.0) + level_proba.get(Level.WITHDRAWAL, 0.0)
     if level == Level.NONE:
         return Detection(level, Reason.NONE, round(p_alert, 4), [])
     candidates = {r: reason_proba.get(r, 0.0) for r in Reason if r != Reason.NONE}
@@ -105,10 +110,15 @@ class Detector:
         return self._model
 
     def detect(self, text: str) -> Detection:
+        return self.detect_scored(text)[0]
+
+    def detect_scored(self, text: str) -> tuple[Detection, dict[str, float]]:
+        """The detection and the combiner's level probabilities behind it."""
         if not _WORDS.search(text or ""):
-            return Detection(Level.NONE, Reason.NONE, 0.0, [])  # "……", "👌", "[微笑]": no words, nothing to waver about
+            # "……", "👌", "[微笑]": no words, nothing to waver about
+            return Detection(Level.NONE, Reason.NONE, 0.0, []), {Level.NONE.value: 1.0}
         pred = self.model.predict(text or "")
-        return decide(pred.level, pred.reason, pred.rule.cues)
+        return decide(pred.level, pred.reason, pred.rule.cues), pred.level
 
     def detect_many(self, texts: list[str]) -> list[Detection]:
         return [self.detect(t) for t in texts]

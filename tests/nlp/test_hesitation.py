@@ -471,6 +471,10 @@ def test_crossval_leaves_each_authored_set_out_and_reports_it(tmp_path):
     assert [f.name for f in results] == ["authored_0", "authored_1", "authored_2", "authored_3"]
     assert all(len(f.pred) == len(f.gold) == len(f.base) == len(files[f.name]) for f in results)
     assert crossval.pooled(results).n == 22
+    # The same probabilities at today's thresholds give the pooled figures.
+    rep = crossval.pooled(results)
+    now = [line for line in crossval.operating_points(results).splitlines() if line.endswith("<- now")]
+    assert len(now) == 1 and f"{rep.alert_f1:.3f}" in now[0] and f"{rep.false_alert_rate:.1%}" in now[0]
     table = crossval.per_set_table(results).splitlines()
     assert len(table) == 5 and table[1].startswith("authored_3")  # the worst set first
     misses = tmp_path / "misses.jsonl"
