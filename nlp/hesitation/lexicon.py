@@ -295,11 +295,12 @@ REASSURE_WEAK: list[str] = [
 ]
 
 # Words that make a "not going"/"postpone"/"give up" be about something other than joining.
-OTHER_OBJECT = (r"(?:团建|宣讲|聚餐|活动|直播|课程|课|体检|面谈|材料|问卷|任务|毕业旅行|旅游|游戏|快递|礼包|t恤|杯子|"
-                r"酒店|高铁|飞机|行李|驾照|会议|见面会|说明会|宣讲会|社保|公积金|档案|户口|晚会|分享会|典礼|仪式|讲座|签到|预约|照片|系统|挑战|抢|线下)")
+_OBJECTS = (r"团建|宣讲|聚餐|活动|直播|课程|课|体检|面谈|材料|问卷|任务|毕业旅行|旅游|游戏|快递|礼包|t恤|杯子|"
+            r"酒店|高铁|飞机|行李|驾照|会议|见面会|说明会|宣讲会|社保|公积金|档案|户口|晚会|分享会|典礼|仪式|讲座|签到|预约|照片|系统|挑战|抢|线下")
+OTHER_OBJECT = f"(?:{_OBJECTS})"
 # Events named right before a give-up cue are its object ("迎新晚宴我就不去了"); only there: "参观完觉得不行，我不去了"
 # names the visit as the occasion, not the object.
-EVENT_BEFORE = OTHER_OBJECT[:-1] + r"|晚宴|宴会|年会|饭局|聚会|加项|开放日|参观)"
+EVENT_BEFORE = f"(?:{_OBJECTS}|晚宴|宴会|年会|饭局|聚会|加项|开放日|参观)"
 
 # Subjects that make a cue someone else's (a friend hesitating is not the candidate).
 THIRD_PARTY = (r"(?:朋友|同学|室友|舍友|闺蜜|表哥|表姐|表弟|表妹|老乡|学长|学姐|师兄|师姐|同期的|同期|小伙伴|别人|他们|他|她|"

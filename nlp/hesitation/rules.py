@@ -245,7 +245,7 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
     if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
         return True  # "考公我放弃了": giving up the rival plan is good news
     if kind == "withdraw" and (_PERK_BEFORE.search(prefix) or _OBJECT_BEFORE.search(prefix)):
-        return True  # "前司的年终奖我就放弃了": a payout given up, not the job
+        return True  # "前司的年终奖我就放弃了", "公司年会我不去了": a payout or an event given up, not the job
     if kind == "delay" and not cue.endswith("的话") and _CONDITIONAL.search(clause) \
             and not re.search(r"能不能|能否|可不可以|申请|想|可以", clause):
         return True  # "入职时间要是往后推了，工资从哪天算": asking about the company moving it
