@@ -19,6 +19,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = ["Detection", "Detector", "Level", "Reason", "detect", "get_detector"]
 
@@ -70,6 +71,13 @@ ALERT_AT = 0.5
 _WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z](?![^\[]*\])")
 
 
+class Scores(NamedTuple):
+    """The combiner's level and reason probabilities for one message."""
+
+    level: dict[str, float]
+    reason: dict[str, float]
+
+
 def decide_level(level_proba: dict[str, float], withdrawal_at: float = WITHDRAWAL_AT,
                  alert_at: float = ALERT_AT) -> Level:
     """The level the combiner's probabilities call for at these thresholds (crossval tries others)."""
@@ -81,9 +89,10 @@ def decide_level(level_proba: dict[str, float], withdrawal_at: float = WITHDRAWA
     return Level.CONCERN if p[Level.CONCERN] > p[Level.NONE] else Level.NONE
 
 
-def decide(level_proba: dict[str, float], reason_proba: dict[str, float], cues: list[str]) -> Detection:
+def decide(level_proba: dict[str, float], reason_proba: dict[str, float], cues: list[str],
+           withdrawal_at: float = WITHDRAWAL_AT, alert_at: float = ALERT_AT) -> Detection:
     """The level and reason the probabilities call for, with the rules' cues as the evidence shown to HR."""
-    level = decide_level(level_proba)
+    level = decide_level(level_proba, withdrawal_at, alert_at)
     p_alert = level_proba.get(Level.HESITATION, 0.0) + level_proba.get(Level.WITHDRAWAL, 0.0)
     if level == Level.NONE:
         return Detection(level, Reason.NONE, round(p_alert, 4), [])
@@ -112,13 +121,13 @@ class Detector:
     def detect(self, text: str) -> Detection:
         return self.detect_scored(text)[0]
 
-    def detect_scored(self, text: str) -> tuple[Detection, dict[str, float]]:
-        """The detection and the combiner's level probabilities behind it."""
+    def detect_scored(self, text: str) -> tuple[Detection, Scores]:
+        """The detection and the combiner's probabilities behind it (crossval re-decides them at other thresholds)."""
         if not _WORDS.search(text or ""):
             # "……", "👌", "[微笑]": no words, nothing to waver about
-            return Detection(Level.NONE, Reason.NONE, 0.0, []), {Level.NONE.value: 1.0}
+            return Detection(Level.NONE, Reason.NONE, 0.0, []), Scores({Level.NONE.value: 1.0}, {})
         pred = self.model.predict(text or "")
-        return decide(pred.level, pred.reason, pred.rule.cues), pred.level
+        return decide(pred.level, pred.reason, pred.rule.cues), Scores(pred.level, pred.reason)
 
     def detect_many(self, texts: list[str]) -> list[Detection]:
         return [self.detect(t) for t in texts]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.hesitation import ALERT_AT, WITHDRAWAL_AT, Detector, decide_level
+from nlp.hesitation import ALERT_AT, WITHDRAWAL_AT, Detector, Scores, decide
 from nlp.hesitation.metrics import Report, evaluate, format_report
 from nlp.hesitation.model import FRESH_PREFIX, HesitationModel, get_model, load_rows, training_sets
 
@@ -57,8 +57,8 @@ def _fold(files: dict[str, list[dict]], held: list[tuple[str, list[dict]]], base
         texts = [r["text"] for r in test]
         scored = [detector.detect_scored(t) for t in texts]
         pred = [(d.level.value, d.reason.value) for d, _ in scored]
-        proba = [{str(k): round(float(v), 4) for k, v in p.items()} for _, p in scored]
-        out.append((name, [(r["level"], r["reason"]) for r in test], pred, base(texts) if base else [], proba))
+        scores = [Scores(*({str(k): round(float(v), 4) for k, v in p.items()} for p in s)) for _, s in scored]
+        out.append((name, [(r["level"], r["reason"]) for r in test], pred, base(texts) if base else [], scores))
     return out
 
 
@@ -70,7 +70,7 @@ class Fold:
     gold: list[tuple[str, str]]
     pred: list[tuple[str, str]]
     base: list[tuple[str, str]]
-    proba: list[dict[str, float]]  # the combiner's level probabilities per message
+    scores: list[Scores]  # the combiner's level and reason probabilities per message
 
 
 def run(files: dict[str, list[dict]], folds: list[tuple[str, list[dict]]], baseline: bool,
@@ -93,8 +93,8 @@ def run(files: dict[str, list[dict]], folds: list[tuple[str, list[dict]]], basel
         delayed(_fold)(files, held, baseline, built) for held in runs)
     done = {}
     for part in tqdm(work, total=len(runs), desc="trainings", unit="fold", disable=not progress):
-        for held, gold, pred, base, proba in part:
-            done[held] = Fold(held, texts[held], gold, pred, base, proba)
+        for held, gold, pred, base, scores in part:
+            done[held] = Fold(held, texts[held], gold, pred, base, scores)
     return [done[held] for held, _ in folds]
 
 
@@ -119,16 +119,18 @@ OPERATING_POINTS = [(w, a) for a in (0.4, 0.5, 0.6) for w in (0.15, 0.2, 0.25, 0
 
 
 def operating_points(folds: list[Fold]) -> str:
-    """Alert F1, withdrawal recall and false alerts at other decision thresholds, from the same held-out
-    probabilities: what a lower withdrawal threshold would buy in recall and cost in false alerts."""
+    """Every figure at other decision thresholds, from the same held-out probabilities: what a lower withdrawal
+    threshold would buy in recall and cost in false alerts, macro F1 and reason accuracy."""
     gold = [g for f in folds for g in f.gold]
-    proba = [p for f in folds for p in f.proba]
-    lines = [f"{'withdrawal at':>14}{'alert at':>10}{'alert F1':>10}{'withdrawal R':>14}{'false alerts':>14}"]
+    scores = [s for f in folds for s in f.scores]
+    lines = [f"{'withdrawal at':>14}{'alert at':>10}{'alert F1':>10}{'withdrawal R':>14}{'false alerts':>14}"
+             f"{'macro F1':>10}{'reason':>8}"]
     for w, a in OPERATING_POINTS:
-        rep = evaluate(gold, [(decide_level(p, w, a).value, "none") for p in proba])
+        decided = (decide(s.level, s.reason, [], w, a) for s in scores)
+        rep = evaluate(gold, [(d.level.value, d.reason.value) for d in decided])
         mark = "  <- now" if (w, a) == (WITHDRAWAL_AT, ALERT_AT) else ""
         lines.append(f"{w:>14.2f}{a:>10.2f}{rep.alert_f1:>10.3f}{rep.withdrawal_recall:>14.3f}"
-                     f"{rep.false_alert_rate:>14.1%}{mark}")
+                     f"{rep.false_alert_rate:>14.1%}{rep.macro_f1:>10.3f}{rep.reason_accuracy:>8.3f}{mark}")
     return "\n".join(lines)
 
 

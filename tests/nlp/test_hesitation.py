@@ -474,7 +474,9 @@ def test_crossval_leaves_each_authored_set_out_and_reports_it(tmp_path):
     # The same probabilities at today's thresholds give the pooled figures.
     rep = crossval.pooled(results)
     now = [line for line in crossval.operating_points(results).splitlines() if line.endswith("<- now")]
-    assert len(now) == 1 and f"{rep.alert_f1:.3f}" in now[0] and f"{rep.false_alert_rate:.1%}" in now[0]
+    assert len(now) == 1 and now[0].split()[2:7] == [f"{rep.alert_f1:.3f}", f"{rep.withdrawal_recall:.3f}",
+                                                     f"{rep.false_alert_rate:.1%}", f"{rep.macro_f1:.3f}",
+                                                     f"{rep.reason_accuracy:.3f}"]
     table = crossval.per_set_table(results).splitlines()
     assert len(table) == 5 and table[1].startswith("authored_3")  # the worst set first
     misses = tmp_path / "misses.jsonl"
