@@ -63,8 +63,9 @@ def request_part(text: str, cues: list[str] | None = None) -> str:
     return "，".join(rest) if len(rest) < len(clauses) else ""
 
 
-# What ties the speaker to the cue and is no request of its own: "…吧我已经决定不去了", "…呀我有点想放弃了".
-_LEAD_IN = re.compile(r"(?:我|们|也|都|还|真的|已经|其实|现在|最近|有点|可能|决定|想|在)+$")
+# What ties the speaker to the cue and is no request of its own: "…吧我已经决定不去了", "…呀我有点想放弃了", and
+# the demonstrative of the cue's object ("这个" of "这个offer我决定放弃了").
+_LEAD_IN = re.compile(r"(?:我|们|也|都|还|真的|已经|其实|现在|最近|有点|可能|决定|想|在|[这那](?:个|份|边))+$")
 _WORD = re.compile(r"[\u4e00-\u9fff]")
 
 

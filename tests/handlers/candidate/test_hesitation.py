@@ -167,6 +167,8 @@ def test_quiet_mode_asked_for_while_withdrawing_is_switched_on_and_answered_warm
     ("我真的不打算去了", ""),  # the wavering is all there is
     ("我决定不去了", ""),
     ("另一家也给了offer我在纠结", ""),  # the words before the cue waver too
+    ("这个offer我决定放弃了", ""),  # "这个" points at the cue's object
+    ("静默模式吧这个offer我决定放弃了", "静默模式吧"),
     ("我再想想，还是算了吧", ""),
 ])
 def test_request_part_is_what_the_message_asks_besides_wavering(text, rest):
