@@ -5,9 +5,9 @@
 Three opinions, weighed by a learned combiner (model.py):
 - rules (rules.py + lexicon.py): cue phrases judged in their clause for negation, third parties, questions, hedges,
   conditionals and reassurance ("不是不想去", "我室友在纠结", "之前纠结过，现在想清楚了");
-- two tf-idf logistic regressions over the text (char n-grams with jieba tokens, and char n-grams alone), which
-  see phrasings no lexicon lists;
-- a combiner over both models' probabilities and the rule verdict, trained on sets by authors the rules were never
+- three text models over char n-grams, jieba tokens and tokens tagged with their clause's context (two tf-idf
+  logistic regressions and a naive Bayes), which see phrasings no lexicon lists;
+- a combiner over the models' scores and the rule verdict, trained on sets by authors the rules were never
   written from, so it has learned how far each opinion holds on other people's messages.
 snownlp is not used: its stock sentiment is near chance here (AUC 0.58 alert vs rest) and neither it as a feature
 nor a retrained snownlp classifier improved cross-validated figures.

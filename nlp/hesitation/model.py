@@ -1,11 +1,14 @@
-"""Model layer of the hesitation detector: two text models and a combiner that weighs them against the rules.
+"""Model layer of the hesitation detector: three text models and a combiner that weighs them against the rules.
 
-- Two tf-idf + logistic regression text models: `words` (char 1-4-grams of the cleaned text and jieba tokens,
-  balanced classes) and `chars` (char 1-4-grams only, natural class frequencies). They make different
-  mistakes; both see phrasings no lexicon lists.
-- A combiner: a small logistic regression over the log-probabilities of both text models and the rule verdict
-  (level, strength, negated / someone else's / reassured / question counts, reason scores). It learns how far each
-  opinion can be trusted on messages by other people.
+- Three text models, all seeing phrasings no lexicon lists: `words`, a tf-idf logistic regression with balanced
+  classes over char 1-4-grams of the cleaned text, its jieba tokens and the tokens tagged with the context of their
+  clause; `chars`, one over char 1-4-grams alone with natural class frequencies; `bayes`, a multinomial naive Bayes
+  over which of the `words` terms occur. They make different mistakes: the regressions spread weight over many
+  terms and learn the very lines they were trained on ("我接受这个offer"), naive Bayes trusts each rare telling term
+  on its own and counts overlapping n-grams as separate evidence.
+- A combiner: a small logistic regression over the regressions' log-probabilities, naive Bayes's log-odds and the
+  rule verdict (level, strength, negated / someone else's / reassured / question counts, reason scores). It learns
+  how far each opinion can be trusted on messages by other people.
 
 Why the combiner learns only from `authored_*.jsonl`: the rules were written from dev.jsonl, own_*.jsonl and
 heldout_b.jsonl, so on those lines they are right far more often than on anybody's new message; a combiner trained
@@ -15,7 +18,7 @@ for each fold are trained without that fold's authored files (nlp/data/hesitatio
 
 Leave-one-author-out over the 15 authored sets (7,100 messages) showed why the design changed from "rules decide,
 the model may add": rules first 0.895 alert F1 / 0.82 withdrawal recall; text model alone 0.952 / 0.980; this
-combiner 0.966 / 0.974 with false alerts 3.4% -> 1.9%.
+combiner 0.966 / 0.974 with false alerts 3.4% -> 1.9%. Naive Bayes joined in December 2026; see TEXT_MODELS.
 
 Training takes ~1 minute (`python -m nlp.hesitation.build`); the result is cached as plain arrays (no pickle) under
 build/nlp/, keyed by a hash of the data, the dictionaries, this package's code and the jieba, pypinyin, scikit-learn
@@ -115,64 +118,114 @@ ANALYZERS = {"chars": char_ngrams, "words": word_grams, "scope": scope_grams}
 
 @dataclass
 class Linear:
-    """A fitted multinomial logistic regression: softmax(x @ coef + intercept) over `classes`."""
+    """Linear scores over `classes`: x @ coef + intercept. For a logistic regression their softmax is its
+    probabilities; for naive Bayes (coef the log-probability of each term per class, intercept the log prior) they
+    are its joint log-likelihoods."""
 
     coef: np.ndarray  # (n_features, n_classes)
     intercept: np.ndarray
     classes: list[str]
 
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.coef + self.intercept
+
     def proba_dense(self, x: np.ndarray) -> np.ndarray:
-        z = x @ self.coef + self.intercept
-        z = np.exp(z - z.max())
-        return z / z.sum()
+        return _softmax(self.scores(x))
 
     @classmethod
     def from_sklearn(cls, clf) -> Linear:
         return cls(np.ascontiguousarray(clf.coef_.T), clf.intercept_.copy(), [str(c) for c in clf.classes_])
 
+    @classmethod
+    def from_naive_bayes(cls, nb) -> Linear:
+        return cls(np.ascontiguousarray(nb.feature_log_prob_.T), nb.class_log_prior_.copy(),
+                   [str(c) for c in nb.classes_])
+
+
+# Naive Bayes log-odds come in nats summed over every term of a message (tens for a long one); the combiner sees them
+# divided by this, near the range of the regression's log-probabilities (its C=1 penalty then treats both alike).
+BAYES_SCALE = 10.0
+
 
 class TextModel:
-    """tf-idf (sublinear tf, smooth idf, l2 per analyzer) over some analyzers, one Linear for the level and one for
-    the reason (trained on messages whose level is not none). Scored by `_JointScorer`, with the other text model."""
+    """One Linear for the level and one for the reason (trained on messages whose level is not none) over the terms of
+    some analyzers, in one of two kinds:
 
-    def __init__(self, analyzers: Sequence[str], vocab: list[dict[str, int]], idf: list[np.ndarray],
+    - `logistic`: tf-idf (sublinear tf, smooth idf, l2 per analyzer), logistic regressions;
+    - `bayes`: whether each term occurs (0/1, no norm), multinomial naive Bayes; `idf` is 1 for every term.
+
+    Scored by `_JointScorer`, with the other text models."""
+
+    KINDS = ("logistic", "bayes")
+
+    def __init__(self, kind: str, analyzers: Sequence[str], vocab: list[dict[str, int]], idf: list[np.ndarray],
                  level: Linear, reason: Linear):
-        self.analyzers = list(analyzers)
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown text model kind {kind!r}")
+        self.kind, self.analyzers = kind, list(analyzers)
         self.vocab, self.idf, self.level, self.reason = vocab, idf, level, reason
         self._offsets = np.cumsum([0] + [len(v) for v in vocab])[:-1].tolist()
 
     @classmethod
-    def fit(cls, rows: Sequence[dict], analyzers: Sequence[str], *, min_df: int, balanced: bool,
-            c_level: float, c_reason: float) -> TextModel:
+    def fit(cls, rows: Sequence[dict], kind: str, analyzers: Sequence[str], *, min_df: int, **params) -> TextModel:
         from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
         texts = [r["text"] for r in rows]
-        vecs = [TfidfVectorizer(analyzer=ANALYZERS[a], sublinear_tf=True, min_df=min_df) for a in analyzers]
+        if kind == "logistic":
+            vecs = [TfidfVectorizer(analyzer=ANALYZERS[a], sublinear_tf=True, min_df=min_df) for a in analyzers]
+        else:
+            vecs = [CountVectorizer(analyzer=ANALYZERS[a], binary=True, min_df=min_df) for a in analyzers]
         x = hstack([v.fit_transform(texts) for v in vecs]).tocsr()
-        weight = "balanced" if balanced else None
-        # saga reaches the lbfgs optimum here (probabilities within 0.01) in a fraction of the time.
-        level = LogisticRegression(C=c_level, solver="saga", max_iter=5000, class_weight=weight, random_state=0)
-        level.fit(x, [r["level"] for r in rows])
+        y_level = [r["level"] for r in rows]
         flagged = [i for i, r in enumerate(rows) if r["level"] != "none"]
-        reason = LogisticRegression(C=c_reason, solver="saga", max_iter=5000, class_weight=weight, random_state=0)
-        reason.fit(x[flagged], [rows[i]["reason"] for i in flagged])
-        return cls(analyzers, [{t: int(c) for t, c in v.vocabulary_.items()} for v in vecs],
-                   [v.idf_.copy() for v in vecs], Linear.from_sklearn(level), Linear.from_sklearn(reason))
+        y_reason = [rows[i]["reason"] for i in flagged]
+        if kind == "logistic":
+            balanced = params["balanced"]
+            level = _logistic(x, y_level, params["c_level"], balanced)
+            reason = _logistic(x[flagged], y_reason, params["c_reason"], balanced)
+        else:
+            level, reason = _bayes(x, y_level, params["alpha"]), _bayes(x[flagged], y_reason, params["alpha"])
+        vocab = [{t: int(c) for t, c in v.vocabulary_.items()} for v in vecs]
+        idf = [v.idf_.copy() if kind == "logistic" else np.ones(len(v.vocabulary_)) for v in vecs]
+        return cls(kind, analyzers, vocab, idf, level, reason)
+
+    def inputs(self, scores: np.ndarray, linear: Linear, names: list[str]) -> list[float]:
+        """What the combiner sees of this model's scores for `names` (absent classes as no evidence either way): a
+        regression's log-probabilities, floored; naive Bayes's log-likelihoods against their mean, scaled."""
+        if self.kind == "logistic":
+            return _log(_ordered(_softmax(scores), linear.classes, names))
+        centred = (scores - scores.mean()) / BAYES_SCALE
+        d = dict(zip(linear.classes, centred.tolist()))
+        return [d.get(n, 0.0) for n in names]
+
+
+def _logistic(x, y, c: float, balanced: bool) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    # saga reaches the lbfgs optimum here (probabilities within 0.01) in a fraction of the time.
+    clf = LogisticRegression(C=c, solver="saga", max_iter=5000, class_weight="balanced" if balanced else None,
+                             random_state=0)
+    return Linear.from_sklearn(clf.fit(x, y))
+
+
+def _bayes(x, y, alpha: float) -> Linear:
+    from sklearn.naive_bayes import MultinomialNB
+
+    return Linear.from_naive_bayes(MultinomialNB(alpha=alpha).fit(x, y))
 
 
 class _JointScorer:
-    """Both text models' probabilities for one message, from one pass over its terms.
+    """Every text model's level and reason scores (`Linear.scores`) for one message, from one pass over its terms.
 
-    The two models share the char analyzer, each with its own vocabulary (both keep the n-grams seen in two messages
-    or more, so today they coincide; nothing here relies on it). Here every analyzer has one vocabulary, the union
-    of the models', and one row per term holding every model's idf and its level and reason coefficients, 0 where a
-    term is not in that model's own vocabulary: a zero value changes neither the l2 norm nor the dot product, so
-    each model's probabilities are those of its own tf-idf and logistic regressions, for half the dictionary lookups
-    and one gather of contiguous rows per analyzer (most of the cost is memory traffic: 131k char n-grams). Rows are
-    float32 (half the memory to read); the sums are float64 and the probabilities agree with float64 weights to
-    about 1e-6.
+    The models share analyzers, each with its own vocabulary (all keep the terms seen in two messages or more, so
+    today they coincide; nothing here relies on it). Here every analyzer has one vocabulary, the union of the
+    models', and one row per term holding every model's idf and its level and reason coefficients, 0 where a term is
+    not in that model's own vocabulary: a zero value changes neither the l2 norm nor the dot product, so each model's
+    scores are those of its own features and Linears, for a third of the dictionary lookups and one gather of contiguous
+    rows per analyzer (most of the cost is memory traffic: 131k char n-grams). A `bayes` model's value of a term is
+    its idf (1 in its vocabulary, 0 outside), with no norm. Rows are float32 (half the memory to read); the sums are
+    float64 and the scores agree with float64 weights to about 1e-5.
     """
 
     def __init__(self, text_models: dict[str, TextModel]):
@@ -181,9 +234,9 @@ class _JointScorer:
         self.split = [len(tm.level.classes) for tm in self.models]
         widths = [len(tm.level.classes) + len(tm.reason.classes) for tm in self.models]
         self.intercepts = [np.concatenate([tm.level.intercept, tm.reason.intercept]) for tm in self.models]
-        # per analyzer: vocabulary over the union, idf (terms x users), coef (terms x users' widths), and for each
-        # user its model index and its columns in coef
-        self.tables: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray, list[tuple[int, slice]]]] = {}
+        # per analyzer: vocabulary over the union, idf (terms x users), coef (terms x users' widths), for each user
+        # its model index and its columns in coef, and which users count terms by tf-idf (the others: 0/1)
+        self.tables: dict[str, tuple[dict[str, int], np.ndarray, np.ndarray, list[tuple[int, slice]], np.ndarray]] = {}
         for name in self.analyzers:
             users = [(m, tm, tm.analyzers.index(name)) for m, tm in enumerate(self.models) if name in tm.analyzers]
             union: dict[str, int] = {}
@@ -201,25 +254,27 @@ class _JointScorer:
                 coef[rows, span] = np.hstack([tm.level.coef, tm.reason.coef])[cols + tm._offsets[k]]
                 spans.append((m, span))
                 start = span.stop
-            self.tables[name] = (union, idf, coef, spans)
+            tfidf = np.array([tm.kind == "logistic" for _, tm, _ in users])
+            self.tables[name] = (union, idf, coef, spans, tfidf)
 
-    def proba(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    def scores(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
         z = [b.copy() for b in self.intercepts]
         for name in self.analyzers:
-            vocab, idf, coef, spans = self.tables[name]
+            vocab, idf, coef, spans, tfidf = self.tables[name]
             grams = ANALYZERS[name](text)
             # Row of every term (-1 when unknown) in C loops: map over dict.get, then numpy counts the rows.
             rows = np.fromiter(map(vocab.get, grams, repeat(-1)), dtype=np.intp, count=len(grams))
             idx, counts = np.unique(rows[rows >= 0], return_counts=True)
             if not len(idx):
                 continue
-            v = (1.0 + np.log(counts))[:, None] * idf[idx]  # tf-idf, one column per model
-            norms = np.sqrt((v * v).sum(axis=0))
+            tf = np.where(tfidf, (1.0 + np.log(counts))[:, None], 1.0)
+            v = tf * idf[idx]  # one column per model: tf-idf, or 1 for a bayes model's terms
+            norms = np.where(tfidf, np.sqrt((v * v).sum(axis=0)), 1.0)
             g = coef[idx]
             for j, (m, span) in enumerate(spans):
                 if norms[j]:
                     z[m] += (v[:, j] / norms[j]) @ g[:, span]
-        return [(_softmax(zm[:k]), _softmax(zm[k:])) for zm, k in zip(z, self.split)]
+        return [(zm[:k], zm[k:]) for zm, k in zip(z, self.split)]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -227,9 +282,18 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+# Grouped 6-fold over the 46 authored sets (combiner inputs out of fold, 23,852 messages), adding naive Bayes took
+# alert F1 0.971 -> 0.976, withdrawal recall 0.978 -> 0.982, false alerts 1.63% -> 1.21%, macro F1 0.949 -> 0.957
+# and the reason combiner's accuracy 0.955 -> 0.959. Naive Bayes in place of `chars` scored the same on those
+# folds, but then "我接受这个offer", one of the ordinary bot messages trained on, read as a withdrawal (p 0.34):
+# naive Bayes cannot learn a line against its n-grams ("这个o", "接受这" and the nine n-grams of "offer" each lean
+# to withdrawal, 54 nats in all), a regression can. alpha 0.003-0.03 scored alike, 0.3 and up worse; naive Bayes's log-odds beat its
+# floored log-probabilities as inputs (false alerts 1.24% against 1.37%).
 TEXT_MODELS = {
-    "words": dict(analyzers=("chars", "words", "scope"), min_df=2, balanced=True, c_level=2.0, c_reason=4.0),
-    "chars": dict(analyzers=("chars",), min_df=2, balanced=False, c_level=4.0, c_reason=4.0),
+    "words": dict(kind="logistic", analyzers=("chars", "words", "scope"), min_df=2, balanced=True, c_level=2.0,
+                  c_reason=4.0),
+    "chars": dict(kind="logistic", analyzers=("chars",), min_df=2, balanced=False, c_level=4.0, c_reason=4.0),
+    "bayes": dict(kind="bayes", analyzers=("chars", "words", "scope"), min_df=2, alpha=0.01),
 }
 
 
@@ -245,8 +309,8 @@ def _log(ps: Iterable[float]) -> list[float]:
 # --- combiner ------------------------------------------------------------------------------------------------------
 
 def level_features(levels: list[list[float]], rule: RuleResult) -> list[float]:
-    """What the combiner sees for the level: each text model's log-probabilities and the rule verdict."""
-    f = [x for lp in levels for x in _log(lp)]
+    """What the combiner sees for the level: each text model's inputs (`TextModel.inputs`) and the rule verdict."""
+    f = [x for lp in levels for x in lp]
     ft = rule.features
     f += [float(rule.level == lv) for lv in LEVELS] + [rule.strength]
     f += [min(ft["n_withdraw"], 2), min(ft["n_hesitate"], 2), min(ft["n_reassure"], 2), min(ft["n_neg"], 2),
@@ -255,7 +319,7 @@ def level_features(levels: list[list[float]], rule: RuleResult) -> list[float]:
 
 
 def reason_features(reasons: list[list[float]], rule: RuleResult) -> list[float]:
-    f = [x for rp in reasons for x in _log(rp)]
+    f = [x for rp in reasons for x in rp]
     f += [min(rule.reason_scores.get(r, 0.0), 4.0) for r in REASON_PRIORITY]
     f += [float(rule.reason == r) for r in REASONS]
     return f
@@ -277,9 +341,9 @@ class HesitationModel:
 
     def _inputs(self, text: str, rule: RuleResult) -> tuple[list[float], list[float]]:
         levels, reasons = [], []
-        for tm, (lp, rp) in zip(self.text_models.values(), self._scorer.proba(text)):
-            levels.append(_ordered(lp, tm.level.classes, LEVELS))
-            reasons.append(_ordered(rp, tm.reason.classes, REASONS))
+        for tm, (lz, rz) in zip(self.text_models.values(), self._scorer.scores(text)):
+            levels.append(tm.inputs(lz, tm.level, LEVELS))
+            reasons.append(tm.inputs(rz, tm.reason, REASONS))
         return level_features(levels, rule), reason_features(reasons, rule)
 
     def predict(self, text: str) -> Prediction:
@@ -345,7 +409,7 @@ class HesitationModel:
         arrays: dict[str, np.ndarray] = {}
         meta: dict = {"text_models": {}, "combiner": {}}
         for name, tm in self.text_models.items():
-            meta["text_models"][name] = {"analyzers": tm.analyzers, "vocab": tm.vocab,
+            meta["text_models"][name] = {"kind": tm.kind, "analyzers": tm.analyzers, "vocab": tm.vocab,
                                          "level": tm.level.classes, "reason": tm.reason.classes}
             for i, idf in enumerate(tm.idf):
                 arrays[f"{name}.idf{i}"] = idf
@@ -370,7 +434,7 @@ class HesitationModel:
             tms = {}
             for name, m in meta["text_models"].items():
                 idf = [z[f"{name}.idf{i}"] for i in range(len(m["analyzers"]))]
-                tms[name] = TextModel(m["analyzers"], m["vocab"], idf,
+                tms[name] = TextModel(m["kind"], m["analyzers"], m["vocab"], idf,
                                       Linear(z[f"{name}.level.coef"], z[f"{name}.level.intercept"], m["level"]),
                                       Linear(z[f"{name}.reason.coef"], z[f"{name}.reason.intercept"], m["reason"]))
             level = Linear(z["combiner.level.coef"], z["combiner.level.intercept"], meta["combiner"]["level"])
