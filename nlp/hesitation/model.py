@@ -195,9 +195,7 @@ class TextModel:
         regression's log-probabilities, floored; naive Bayes's log-likelihoods against their mean, scaled."""
         if self.kind == "logistic":
             return _log(_ordered(_softmax(scores), linear.classes, names))
-        centred = (scores - scores.mean()) / BAYES_SCALE
-        d = dict(zip(linear.classes, centred.tolist()))
-        return [d.get(n, 0.0) for n in names]
+        return _ordered((scores - scores.mean()) / BAYES_SCALE, linear.classes, names)
 
 
 def _logistic(x, y, c: float, balanced: bool) -> Linear:
@@ -222,10 +220,10 @@ class _JointScorer:
     today they coincide; nothing here relies on it). Here every analyzer has one vocabulary, the union of the
     models', and one row per term holding every model's idf and its level and reason coefficients, 0 where a term is
     not in that model's own vocabulary: a zero value changes neither the l2 norm nor the dot product, so each model's
-    scores are those of its own features and Linears, for a third of the dictionary lookups and one gather of contiguous
-    rows per analyzer (most of the cost is memory traffic: 131k char n-grams). A `bayes` model's value of a term is
-    its idf (1 in its vocabulary, 0 outside), with no norm. Rows are float32 (half the memory to read); the sums are
-    float64 and the scores agree with float64 weights to about 1e-5.
+    scores are those of its own features and Linears, for one dictionary lookup per term however many models use it
+    and one gather of contiguous rows per analyzer (most of the cost is memory traffic: 131k char n-grams). A `bayes`
+    model's value of a term is its idf (1 in its vocabulary, 0 outside), with no norm. Rows are float32 (half the
+    memory to read); the sums are float64 and the scores agree with float64 weights to about 1e-5.
     """
 
     def __init__(self, text_models: dict[str, TextModel]):
@@ -287,8 +285,8 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 # and the reason combiner's accuracy 0.955 -> 0.959. Naive Bayes in place of `chars` scored the same on those
 # folds, but then "我接受这个offer", one of the ordinary bot messages trained on, read as a withdrawal (p 0.34):
 # naive Bayes cannot learn a line against its n-grams ("这个o", "接受这" and the nine n-grams of "offer" each lean
-# to withdrawal, 54 nats in all), a regression can. alpha 0.003-0.03 scored alike, 0.3 and up worse; naive Bayes's log-odds beat its
-# floored log-probabilities as inputs (false alerts 1.24% against 1.37%).
+# to withdrawal, 54 nats in all), a regression can. alpha 0.003-0.03 scored alike, 0.3 and up worse; naive Bayes's
+# log-odds beat its floored log-probabilities as inputs (false alerts 1.24% against 1.37%).
 TEXT_MODELS = {
     "words": dict(kind="logistic", analyzers=("chars", "words", "scope"), min_df=2, balanced=True, c_level=2.0,
                   c_reason=4.0),
