@@ -73,6 +73,7 @@ def test_score_separates_alerts():
 
 @pytest.mark.parametrize("text,reason", [
     ("不好意思，我已经签了另一家公司，这边就不入职了", "competing_offer"),
+    ("我接受了别家的offer", "competing_offer"),  # "接受了" + another firm, no apology or "不去"
     ("工资太低了，算来算去还是不去了", "salary"),
     ("家里人坚决不让我去外地，只能放弃了，抱歉", "family"),
     ("那边离家三千公里，我真的去不了，这个offer我不要了", "location"),
@@ -155,6 +156,7 @@ def test_our_own_offer_is_not_a_rival_offer():
     "我室友在纠结要不要接你们的offer，哈哈",  # someone else
     "我同学放弃了你们的offer，现在后悔了，还能回来吗",
     "听说有人放弃入职了，那名额会补吗",
+    "同学接受了别家的offer，我还是来你们这",
     "在犹豫要不要提前一天过去，住酒店还是宿舍",  # another object
     "团建我可能不去了，那天有事",
     "体检能推迟到下周吗，这周在外地",

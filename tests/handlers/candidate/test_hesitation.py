@@ -142,6 +142,16 @@ def test_an_offered_candidate_wavering_about_the_offer_is_not_taken_as_accepting
     assert (cand(db, "zhaolei").status, cand(db, "zhaolei").welcome_sent_at) == (CandidateStatus.offered, None)
 
 
+def test_an_offered_candidate_who_accepted_another_offer_is_not_taken_as_accepting_ours(svc, db):
+    text = "我接受了别家的offer"
+    assert classify(text).intent == Intent.ACCEPT_OFFER  # "接受…offer": alone it would confirm our offer
+    replies = say(svc, "zhaolei", text)
+    [esc] = escalations(svc)
+    assert (esc.level, esc.reason) == ("withdrawal", "competing_offer")
+    assert replies[1:] == [warm(svc, esc, name="赵磊")]
+    assert (cand(db, "zhaolei").status, cand(db, "zhaolei").welcome_sent_at) == (CandidateStatus.offered, None)
+
+
 def test_a_hesitation_the_classifier_finds_ambiguous_gets_no_clarifying_question(svc, db):
     text = "让我再斟酌斟酌吧"
     assert classify(text).ambiguous, "pick a sentence the intent classifier is torn about"
