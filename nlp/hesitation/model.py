@@ -160,17 +160,22 @@ class TextModel:
 
     def __init__(self, kind: str, analyzers: Sequence[str], vocab: list[dict[str, int]], idf: list[np.ndarray],
                  level: Linear, reason: Linear):
-        if kind not in self.KINDS:
-            raise ValueError(f"unknown text model kind {kind!r}")
+        self._check_kind(kind)
         self.kind, self.analyzers = kind, list(analyzers)
         self.vocab, self.idf, self.level, self.reason = vocab, idf, level, reason
         self._offsets = np.cumsum([0] + [len(v) for v in vocab])[:-1].tolist()
+
+    @classmethod
+    def _check_kind(cls, kind: str) -> None:
+        if kind not in cls.KINDS:
+            raise ValueError(f"unknown text model kind {kind!r}")
 
     @classmethod
     def fit(cls, rows: Sequence[dict], kind: str, analyzers: Sequence[str], *, min_df: int, **params) -> TextModel:
         from scipy.sparse import hstack
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+        cls._check_kind(kind)  # before minutes of fitting, not after
         texts = [r["text"] for r in rows]
         if kind == "logistic":
             vecs = [TfidfVectorizer(analyzer=ANALYZERS[a], sublinear_tf=True, min_df=min_df) for a in analyzers]

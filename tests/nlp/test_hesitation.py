@@ -310,10 +310,15 @@ def test_the_joint_scorer_gives_each_text_models_own_scores(text):
 
 
 def test_naive_bayes_inputs_are_log_odds_against_the_mean():
-    tm = next(tm for tm in Detector().model.text_models.values() if tm.kind == "bayes")
-    scores = np.array([-30.0, -25.0, -20.0, -45.0])
-    inputs = tm.inputs(scores, model_mod.Linear(np.zeros((1, 4)), np.zeros(4), ["a", "b", "c", "d"]), ["d", "a", "x"])
+    linear = model_mod.Linear(np.zeros((1, 4)), np.zeros(4), ["a", "b", "c", "d"])
+    tm = model_mod.TextModel("bayes", ["chars"], [{"好": 0}], [np.ones(1)], linear, linear)
+    inputs = tm.inputs(np.array([-30.0, -25.0, -20.0, -45.0]), linear, ["d", "a", "x"])
     assert inputs == pytest.approx([-15 / model_mod.BAYES_SCALE, 0.0, 0.0])  # mean -30; "x" unknown: no evidence
+
+
+def test_an_unknown_text_model_kind_is_refused_before_fitting():
+    with pytest.raises(ValueError, match="unknown text model kind 'svm'"):
+        model_mod.TextModel.fit([], "svm", ["chars"], min_df=1)  # no rows: fitting first would fail otherwise
 
 
 def _tiny_files(tmp_path, authored: int) -> list[Path]:
