@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "WECHAT_AES_KEY": None,
     "WECHAT_API_BASE": "https://api.weixin.qq.com/cgi-bin/",
     "HR_ROBOT_WEBHOOK": None,
+    # The employer's own names, comma-separated ("腾讯,腾讯科技"): where a well-known company runs the bot, "我接受了
+    # 腾讯的offer" accepts its offer instead of reading as a move to another company (lexicon.EMPLOYERS in nlp/hesitation).
+    "EMPLOYER_NAMES": "",
     "TIMEZONE": "Asia/Shanghai",
     "QUIET_HOURS": "22:00-08:00",
     "DEV_CHANNEL": False,

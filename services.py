@@ -39,6 +39,7 @@ class Services:
     owner: str
     clients: dict[str, PlatformClient] = field(default_factory=dict)
     alert_recipient: str | None = None  # the HR group robot, as the outbox names it; None = console only
+    employer_names: tuple[str, ...] = ()  # config EMPLOYER_NAMES: read as 你们公司 by the hesitation check
     kick: Callable[[], None] = lambda: None
 
     def warm_up(self) -> None:
@@ -92,5 +93,6 @@ def build(cfg: dict[str, Any], engine: Engine, clock: Clock, http: requests.Sess
     )
     if cfg.get("HR_ROBOT_WEBHOOK"):
         svc.alert_recipient = robot.robot_recipient(cfg["HR_ROBOT_WEBHOOK"])
+    svc.employer_names = tuple(n.strip() for n in str(cfg.get("EMPLOYER_NAMES") or "").split(",") if n.strip())
     svc.outbox = Outbox(engine, clock, senders, svc.policy_settings, owner=owner)
     return svc

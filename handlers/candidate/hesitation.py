@@ -11,7 +11,7 @@ from engagement.escalations import ALERT, alert_key, combine_with_context, open_
 from handlers.context import Ctx
 from handlers.reply import Reply
 from models import Category, Channel, Cohort, HRUser, Message
-from nlp.hesitation import detect
+from nlp.hesitation import as_ours, detect
 
 LEVELS = {"concern": "顾虑", "hesitation": "犹豫", "withdrawal": "明确放弃", "risk": "沉默风险"}
 REASONS = {"salary": "薪资待遇", "competing_offer": "其他 offer", "undecided": "还没想好", "start_date": "入职时间",
@@ -26,7 +26,8 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
     cand = ctx.candidate
     if cand is None or msg.kind != "text" or not (msg.text or "").strip():
         return None
-    det = detect(msg.text)
+    text = as_ours(msg.text, ctx.services.employer_names)  # "我接受了腾讯的offer", at Tencent, accepts ours
+    det = detect(text)
     message: Message = ctx.extra["inbound_message"]
     level, reason, score = det.level.value, det.reason.value, det.score
     recent = recent_signals(ctx.db, cand.id, ctx.now, exclude_id=message.id) if level != "none" else []
@@ -38,7 +39,7 @@ def hesitation_check(ctx: Ctx, msg) -> Reply | None:
     # This answer is the reply; intent routing may only add what the rest of the message asks for
     # (Pipeline.alongside_alert). An alert raised by the context leaves the words themselves a plain request.
     ctx.extra["hesitation"] = level
-    ctx.extra["hesitation_rest"] = request_part(msg.text, det.cues) if det.level.value in ALERT else msg.text
+    ctx.extra["hesitation_rest"] = request_part(text, det.cues) if det.level.value in ALERT else msg.text
     day = ctx.now.astimezone(ctx.services.clock.tz).date().isoformat()
     key = alert_key(cand.id, level, reason, day, message.dedupe_key)
     esc = open_escalation(ctx.db, cand, level=level, reason=reason, text=msg.text, score=score, key=key, now=ctx.now)

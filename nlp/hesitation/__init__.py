@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-__all__ = ["Detection", "Detector", "Level", "Reason", "detect", "get_detector"]
+__all__ = ["Detection", "Detector", "Level", "Reason", "as_ours", "detect", "get_detector"]
 
 
 class Level(StrEnum):
@@ -147,6 +148,16 @@ def get_detector() -> Detector:
             if _detector is None:
                 _detector = Detector()
     return _detector
+
+
+def as_ours(text: str, names: Sequence[str]) -> str:
+    """The message with the employer's own names (config EMPLOYER_NAMES) written as 你们公司: the lexicon counts
+    well-known employers (lexicon.EMPLOYERS) as another company, and at Tencent "我接受了腾讯的offer" accepts
+    ours. Longest names first, so "腾讯科技" is not left as "你们公司科技". (Not 贵司: the text
+    models read "我接受了贵司的offer" as a rival's offer, having seen 贵司 mostly in formal declines.)"""
+    for name in sorted(filter(None, names), key=len, reverse=True):
+        text = re.sub(re.escape(name), "你们公司", text, flags=re.IGNORECASE)
+    return text
 
 
 def detect(text: str) -> Detection:

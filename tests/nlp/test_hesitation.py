@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.hesitation import Detection, Detector, Level, Reason, detect
+from nlp.hesitation import Detection, Detector, Level, Reason, as_ours, detect
 from nlp.hesitation import crossval
 from nlp.hesitation import model as model_mod
 from nlp.hesitation.__main__ import main
@@ -140,6 +140,28 @@ def test_reason_follows_what_is_wavered_about(text, level, reason):
 def test_our_own_offer_is_not_a_rival_offer():
     # "offer" alone names the company's own offer as often as another one.
     assert detect("降薪跳槽这种事我做不出来，这个offer就不接了").reason != Reason.COMPETING_OFFER
+
+
+# --- named employers: another company unless it is ours ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["我接受了腾讯的offer", "不好意思，已经签了华为", "我最后去京东了，谢谢这段时间的照顾",
+                                  "选择了字节那边，抱歉哈"])
+def test_choosing_a_named_employer_is_a_withdrawal(text):
+    _check(text, "withdrawal", "competing_offer")
+
+
+@pytest.mark.parametrize("text", ["上周去了字节面试，感觉还是你们好", "我同学签了华为，我还是来你们这", "腾讯那边我已经拒了",
+                                  "我去阿里了解过，他们加班更多"])
+def test_a_named_employer_visited_refused_or_someone_elses_is_no_alert(text):
+    assert not detect(text).is_alert, detect(text)
+
+
+def test_the_employers_own_name_reads_as_ours():
+    assert as_ours("我接受了腾讯的offer", ["腾讯"]) == "我接受了你们公司的offer"
+    assert as_ours("腾讯科技的offer我接了，TENCENT yyds", ["腾讯", "腾讯科技", "tencent", ""]) == "你们公司的offer我接了，你们公司 yyds"
+    assert as_ours("我接受了腾讯的offer", []) == "我接受了腾讯的offer"
+    assert detect(as_ours("我接受了腾讯的offer", ["腾讯"])).level == Level.NONE
+    assert detect(as_ours("我接受了阿里的offer", ["腾讯"])).level == Level.WITHDRAWAL  # another one still counts
 
 
 # --- modifiers: negation, reassurance, third parties, other objects, past wobbles ----------------------------------

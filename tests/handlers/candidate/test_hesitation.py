@@ -152,6 +152,18 @@ def test_an_offered_candidate_who_accepted_another_offer_is_not_taken_as_accepti
     assert (cand(db, "zhaolei").status, cand(db, "zhaolei").welcome_sent_at) == (CandidateStatus.offered, None)
 
 
+def test_at_a_named_employer_its_own_name_is_our_offer(app, config, clock, fake_api):
+    from app import create_app
+
+    named = create_app({**config, "EMPLOYER_NAMES": "腾讯, 腾讯科技"}, clock=clock).extensions["bot"]
+    say(named, "zhaolei", "我接受了腾讯的offer")
+    assert escalations(named) == []
+    with Session(named.engine) as db:
+        assert cand(db, "zhaolei").status == CandidateStatus.accepted
+    say(named, "zhangsan", "我接受了京东的offer")  # another named employer is still a withdrawal
+    assert [(e.level, e.reason) for e in escalations(named)] == [("withdrawal", "competing_offer")]
+
+
 def test_a_hesitation_the_classifier_finds_ambiguous_gets_no_clarifying_question(svc, db):
     text = "让我再斟酌斟酌吧"
     assert classify(text).ambiguous, "pick a sentence the intent classifier is torn about"
