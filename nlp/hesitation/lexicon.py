@@ -404,13 +404,13 @@ EMPLOYERS = (
     "宁德时代 比亚迪 蔚来 小鹏 吉利 格力 海尔 京东方 国家电网 南方电网 中石油 中石化 中海油 中国移动 中国联通 中国电信 "
     "普华永道 德勤 安永 毕马威 麦肯锡 宝洁 联合利华 微软 谷歌 亚马逊 英特尔 特斯拉 西门子 博世 商汤 科大讯飞 华润 万科 富士康 立讯"
 ).split()
-_EMPLOYER = "(?:" + "|".join(map(re.escape, sorted(EMPLOYERS, key=len, reverse=True))) + ")"
+EMPLOYER = "(?:" + "|".join(map(re.escape, sorted(EMPLOYERS, key=len, reverse=True))) + ")"
 # (chosen or weighed) + name, 去 + name + 了, or name + (what an employer does or has): the name is an employer there.
 _CHOSEN = "接受 接了 签了 签约 选了 选择 入职 答应 定了 去了 确定去 决定去 拿了 拿到 收到 在等".split()  # also +了: 接受了
 _VISIT = r".{0,2}(?:面试|笔试|实习|参观|宣讲|玩|看看|体检|聊)"  # "去了字节面试": visited, not chosen
 EMPLOYER_AS_COMPANY = (
-    "(?:" + "|".join(f"(?<={verb})|(?<={verb}了)" for verb in _CHOSEN) + rf")(?:{_EMPLOYER})(?!{_VISIT})"
-    rf"|(?<=去)(?:{_EMPLOYER})(?=了(?!解))"
-    rf"|(?:{_EMPLOYER})(?=那边|那家|的offer|offer|的录用|录用|给(?:我|的|了|得)|开(?:了|的|得|价)|也给|也发|发了|的hr|hr|的面试|"
+    "(?:" + "|".join(f"(?<={verb})|(?<={verb}了)" for verb in _CHOSEN) + rf")(?:{EMPLOYER})(?!{_VISIT})"
+    rf"|(?<=去)(?:{EMPLOYER})(?=了(?!解))"
+    rf"|(?:{EMPLOYER})(?=那边|那家|的offer|offer|的录用|录用|给(?:我|的|了|得)|开(?:了|的|得|价)|也给|也发|发了|的hr|hr|的面试|"
     rf"面试|终面|的薪资|薪资|的package|package|挖我|找我)"
 )

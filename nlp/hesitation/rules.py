@@ -28,7 +28,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TYPOS = {"考滤": "考虑", "犹像": "犹豫", "犹预": "犹豫", "报导": "报到", "在考虑考虑": "再考虑考虑", "在想想": "再想想",
           "0ffer": "offer", "ofer": "offer", "入值": "入职", "入取": "录取"}
 _TYPO_RE = re.compile("|".join(map(re.escape, sorted(_TYPOS, key=len, reverse=True))))
-_EMPLOYER_RE = re.compile(L.EMPLOYER_AS_COMPANY)
+_EMPLOYER_NAME = re.compile(L.EMPLOYER)  # found first: the context's lookbehinds cost 40x more on every message
+_EMPLOYER_AS_COMPANY = re.compile(L.EMPLOYER_AS_COMPANY)
 
 
 def _compile(items: list[tuple[str, float]]) -> list[tuple[re.Pattern[str], float]]:
@@ -149,7 +150,8 @@ _QUOTED = re.compile(r"“[^”]{1,12}”|「[^」]{1,12}」|\"[^\"]{1,12}\"|‘
 def clean(text: str) -> str:
     """Normalise (NFKC, lower case), read pinyin typed with the input method off ("bu qu le"), fix the chat typos
     that hide a cue, and write a well-known employer named as one as 别家 ("签了华为": lexicon.EMPLOYER_AS_COMPANY)."""
-    return _EMPLOYER_RE.sub("别家", _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], hanzi(normalize(text))))
+    text = _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], hanzi(normalize(text)))
+    return _EMPLOYER_AS_COMPANY.sub("别家", text) if _EMPLOYER_NAME.search(text) else text
 
 
 def said(text: str) -> str:
