@@ -30,6 +30,8 @@ _TYPOS = {"考滤": "考虑", "犹像": "犹豫", "犹预": "犹豫", "报导": 
 _TYPO_RE = re.compile("|".join(map(re.escape, sorted(_TYPOS, key=len, reverse=True))))
 _EMPLOYER_NAME = re.compile(L.EMPLOYER)  # found first: the context's lookbehinds cost 40x more on every message
 _EMPLOYER_AS_COMPANY = re.compile(L.EMPLOYER_AS_COMPANY)
+_CANTONESE_MARK = re.compile(L.CANTONESE_MARK)
+_CANTONESE = [(re.compile(p), mandarin) for p, mandarin in L.CANTONESE]
 
 
 def _compile(items: list[tuple[str, float]]) -> list[tuple[re.Pattern[str], float]]:
@@ -94,6 +96,9 @@ _NOT_START = re.compile(r"(?:半|几|\d+|一)个?(?:小时|分钟)|一会|晚点
 _RUMOUR = re.compile(r"会不会|听说|是真的|真的吗|真的假的|是不是|还会|群里说|网上说|固定的吗")
 _REDIRECT = re.compile(r"(?:跟|和|告诉|回复|通知|拒绝|回绝)(?:另一家|别家|那边|他们|其他公司|那家|老东家|另一个公司|人家)"
                        r"|(?:直接|跟他们|跟她|跟他|回他们|告诉他们)说")
+# Asking how to carry a withdrawal out is not asking whether to: "放弃入职在哪个菜单？", "请问放弃入职要填什么表".
+_PROCEDURE = re.compile(r"流程|手续|什么表|哪个表|菜单|找谁|在哪|哪里|哪个地址|寄到|怎么(?:操作|弄|点|退|取消|填|提交|办)|"
+                        r"签什么|填什么|准备什么|直接.{0,8}点|发邮件|点(?:了)?(?:拒绝|放弃)|系统里|小程序")
 _OTHER_SIGNED = re.compile(r"(?:另一家|另外一家|别家|其他公司|别的公司|别的offer|其他offer|另一个offer|另一份)")
 _SIGNED = re.compile(r"(?:已经|已)(?:签|答应|接受|入职|去)了|(?:我)?签了(?:那边|他们)")
 _FAMILY_AGENT = re.compile(r"(?:家里|家人|爸|妈|父母|老婆|老公|媳妇|爱人|对象|男朋友|女朋友|男友|女友|家里人)"
@@ -148,9 +153,13 @@ _QUOTED = re.compile(r"“[^”]{1,12}”|「[^」]{1,12}」|\"[^\"]{1,12}\"|‘
 
 
 def clean(text: str) -> str:
-    """Normalise (NFKC, lower case), read pinyin typed with the input method off ("bu qu le"), fix the chat typos
-    that hide a cue, and write a well-known employer named as one as 别家 ("签了华为": lexicon.EMPLOYER_AS_COMPANY)."""
+    """Normalise (NFKC, lower case), read pinyin typed with the input method off ("bu qu le") and colloquial
+    Cantonese as Mandarin ("份工唔嚟啦": lexicon.CANTONESE), fix the chat typos that hide a cue, and write a
+    well-known employer named as one as 别家 ("签了华为": lexicon.EMPLOYER_AS_COMPANY)."""
     text = _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], hanzi(normalize(text)))
+    if _CANTONESE_MARK.search(text):
+        for rx, mandarin in _CANTONESE:
+            text = rx.sub(mandarin, text)
     return _EMPLOYER_AS_COMPANY.sub("别家", text) if _EMPLOYER_NAME.search(text) else text
 
 
@@ -209,6 +218,15 @@ _KEEP_AFTER = re.compile(r"^(?:$|要不要(?:去|来|入职|接|签|过去|放�
 _DROP_AFTER = re.compile(r"^(?:是(?!不是|否)|带|买|穿|住|考个|考驾照|学|提前|请|坐|选了|换|吃|用|"
                          r"(?:半天|很久|一下)?还是(?:买|选|坐|带|穿))")
 _RIVAL = re.compile(r"考研|考公|考编|读研|出国|实习|那边|另一家|别家|那家|其他公司|别的公司")
+# A rival plan as the topic of the clause, the cue its comment: "美团的意向书我放弃了", "外企那个终面我放弃了",
+# "选调生的资格我主动放弃了". (Not a bare "X那边": "深圳那边我不去了" may be our own site.)
+_RIVAL_TOPIC = re.compile(
+    rf"(?:考研|考公|考编|读研|读博|研究生|博士|phd|留学|出国|选调|调剂|别家|另一家|另外一家|那家|其他公司|别的公司|外企|国企|央企|"
+    rf"猎头|{L.EMPLOYER})(?:生)?(?:的|那边的?|那家的?|那个|那份)?\s?(?:offer|意向书|终面|面试|岗|岗位|名额|资格|录取|邀请|签约意向|"
+    r"调剂|机会|这条路)?(?:我|也|就|都|已经|已|主动|直接|早就|果断|还是)*$")
+# Telling the rival: "跟杭州那家说了不去了", "广州那边我已经回复不去了".
+_TOLD_RIVAL = re.compile(r"(?:跟|和|给|告诉|通知|回复)[^,]{0,6}?(?:那家|那边|他们|人家|对方|另一家|别家)(?:的hr)?(?:说|回复|讲)?(?:了)?"
+                         r"(?:我)?(?:已经)?$|(?<!你们)(?<!您)那边(?:我)?(?:已经)?(?:回复|回绝|答复|说)(?:了)?$")
 # A perk or payout named just before the cue is what is given up ("前司的年终奖我就放弃了", "签字费不要了也行").
 _PERK_BEFORE = re.compile(r"(?:年终奖|奖金|期权|股票|签字费|补贴|补助|房补|餐补|车补|报销|补偿金|赔偿|加项)(?:我|也|就|都)*$")
 # An event or thing named just before the cue is its object even beside a join word ("公司年会我不去了").
@@ -247,6 +265,8 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
         return True  # "怎么跟另一家说我不去了"
     if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
         return True  # "考公我放弃了": giving up the rival plan is good news
+    if kind == "withdraw" and (_RIVAL_TOPIC.search(prefix) or _TOLD_RIVAL.search(prefix)):
+        return True  # "外企那个终面我放弃了", "跟杭州那家说了不去了"
     if kind == "withdraw" and (_PERK_BEFORE.search(prefix) or _OBJECT_BEFORE.search(prefix)):
         return True  # "前司的年终奖我就放弃了", "公司年会我不去了": a payout or an event given up, not the job
     if kind == "delay" and not cue.endswith("的话") and _CONDITIONAL.search(clause) \
@@ -368,6 +388,7 @@ def analyze(raw: str) -> RuleResult:
     finality = bool(_FINALITY.search(text))
     has_request = any(h.kind in ("delay", "change") for h in effective)
     late_question = [any(c.question for c in clauses[i:]) for i in range(len(clauses))]
+    hesitates = any(h.kind == "hesitate" for h in effective)
 
     # Signed elsewhere, told as news: "别家给的package高太多了，我已经签了，抱歉".
     if _OTHER_SIGNED.search(text) and _SIGNED.search(text) and not any(h.kind == "withdraw" for h in effective):
@@ -388,7 +409,9 @@ def analyze(raw: str) -> RuleResult:
     level_hits: list[tuple[str, Hit]] = []
     for h in effective:
         if h.kind == "withdraw":
-            soft = (h.question or h.hedge_strong or (h.conditional and (h.hedge_soft or late_question[h.clause]))
+            asked = h.question and not (_PROCEDURE.search(clauses[h.clause].text) and not h.conditional
+                                        and h.strength >= 0.8 and not hesitates)
+            soft = (asked or h.hedge_strong or (h.conditional and (h.hedge_soft or late_question[h.clause]))
                     or (h.hedge_soft and not finality) or (has_request and h.strength < 0.9))
             if h.strength < 0.5 and not any(x.kind == "withdraw" and x.strength >= 0.6 for x in effective):
                 continue  # "走一下流程" alone is not a withdrawal

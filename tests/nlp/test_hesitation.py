@@ -241,6 +241,83 @@ def test_alerts_beyond_the_obvious_cues(text, level):
     _check(text, level)
 
 
+@pytest.mark.parametrize("text", [
+    "想了一晚上，我还是放弃吧",  # set phrases of a decline that name neither joining nor the offer
+    "抱歉，我这边退出",
+    "家里老人需要照顾，恕难成行",
+    "综合考虑，我决定另作打算",
+    "薪资没谈拢，我就不再推进了",
+    "那就到此为止吧，谢谢这段时间的帮忙",
+    "这份offer我只能谢绝了",
+    "这次机会只能错过了，抱歉",
+    "这边就不耽误你们了，名额请另行安排",
+    "机会就留给更合适的人吧",
+    "不好意思，入职只能取消了",
+    "sorry，我就不onboard了",
+    "入职我就不参加了，麻烦帮我注销账号",
+    "名额退了要找谁",  # the procedure of a decided withdrawal, asked
+    "请问放弃入职在小程序哪个菜单？",
+    "offer在系统里点拒绝就可以了吗",
+    "我已经在别家上班了，提醒别发了",
+    "已经进了别的厂，不好意思",
+    "不用给我留位置了",
+    "这个班次我接受不了，我不来",
+    "把我的名字从名单上划掉吧",
+])
+def test_declines_in_set_phrases_and_procedure_questions_are_withdrawals(text):
+    assert analyze(text).level == "withdrawal", (text, analyze(text))
+
+
+@pytest.mark.parametrize("text", [
+    "如果放弃入职要走什么流程？",  # hypothetical: still hesitation
+    "放弃入职要走什么流程？我还在考虑",  # asked while still deliberating
+])
+def test_a_procedure_question_while_deliberating_stays_hesitation(text):
+    assert analyze(text).level == "hesitation", (text, analyze(text))
+
+
+@pytest.mark.parametrize("text", [
+    "京东的意向书我放弃了，这边三方啥时候寄",  # a rival plan as the topic, the decline its comment
+    "外企那个终面我放弃了，还是你们稳",
+    "研究生调剂我没接，读研这条路我就不走了",
+    "选调的资格我主动放弃了",
+    "跟成都那家说了不去了，他们也理解",  # telling the rival
+    "上海那边我已经回复不去了",
+    "今天先到此为止，明天再填",  # ending a chat
+    "先这样，不耽误您下班了",
+    "这次团建只能错过了",
+    "我要拒绝别家的offer了",
+    "我退出一下重新登录试试",
+    "不考研了，一心上班",
+])
+def test_declining_a_rival_or_ending_a_chat_is_not_a_withdrawal(text):
+    assert analyze(text).level == "none", (text, analyze(text))
+
+
+@pytest.mark.parametrize("text,mandarin", [
+    ("份工唔嚟啦，唔该晒", "这份工作不来啦,谢谢"),
+    ("屋企有事，冇得去喇", "家里有事,没法去了"),
+    ("你哋呢边我冇去喇", "你们这边我不去了"),
+    ("咁远我都照去", "那远我都照去"),
+    ("人工咁低", "人工这么低"),
+    ("唔，好的", "唔,好的"),  # a Mandarin "mm" stays
+    ("喇叭坏了", "喇叭坏了"),
+])
+def test_colloquial_cantonese_reads_as_mandarin(text, mandarin):
+    from nlp.hesitation.rules import clean
+    assert clean(text) == mandarin
+
+
+@pytest.mark.parametrize("text,level", [
+    ("份工我唔做啦，唔好意思", "withdrawal"),
+    ("佢哋畀多咗钱，我决定唔嚟啦", "withdrawal"),
+    ("唔使担心，我一定会嚟报到", "none"),
+    ("唔该晒，资料收到啦", "none"),
+])
+def test_cantonese_cues(text, level):
+    assert analyze(text).level == level, (text, analyze(text))
+
+
 def test_reassurance_after_a_wobble_but_not_before_it():
     assert detect("之前有点犹豫，现在想通了，肯定去").level == Level.NONE
     assert detect("之前肯定想去的，现在有点犹豫了").level == Level.HESITATION
