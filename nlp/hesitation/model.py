@@ -317,7 +317,8 @@ def level_features(levels: list[list[float]], rule: RuleResult) -> list[float]:
     ft = rule.features
     f += [float(rule.level == lv) for lv in LEVELS] + [rule.strength]
     f += [min(ft["n_withdraw"], 2), min(ft["n_hesitate"], 2), min(ft["n_reassure"], 2), min(ft["n_neg"], 2),
-          min(ft["n_third"], 2), ft["question"], ft["worry"], ft["about"], ft["cancelled"], math.log1p(ft["cjk"])]
+          min(ft["n_third"], 2), ft["question"], ft["worry"], ft["about"], ft["cancelled"], math.log1p(ft["cjk"]),
+          ft["courtesy"]]
     return f
 
 

@@ -23,6 +23,8 @@ from nlp.tokenize import normalize
 _CLAUSE_SPLIT = re.compile(r"[，,。！!？?；;…~～\n、]+|\.{2,}|(?<=[\u4e00-\u9fff])[\s.]+(?=[\u4e00-\u9fff])|\s{2,}")
 _QUESTION_END = re.compile(r"[?？]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_COURTESY_WORD = re.compile(L.COURTESY_WORD)
+_COURTESY_PAD = re.compile(L.COURTESY_PAD)
 
 # Common slips in chat: fix the ones that break a cue (考滤/犹像) or blur an object (报道 = 报到 here).
 _TYPOS = {"考滤": "考虑", "犹像": "犹豫", "犹预": "犹豫", "报导": "报到", "在考虑考虑": "再考虑考虑", "在想想": "再想想",
@@ -379,6 +381,11 @@ def _best_reason(scores: dict[str, float], floor: float = 0.5) -> str | None:
 
 
 @lru_cache(maxsize=4096)
+def _courtesy_only(text: str) -> bool:
+    """Thanks, apologies and sign-offs and nothing else ("非常感谢您这段时间的细心安排，辛苦了🙏")."""
+    return bool(_COURTESY_WORD.search(text)) and not _COURTESY_PAD.sub("", text)
+
+
 def analyze(raw: str) -> RuleResult:
     """Rule verdict for one message (cached: the same short messages recur in chat)."""
     text = said(raw)
@@ -487,6 +494,7 @@ def analyze(raw: str) -> RuleResult:
         "question": float(any(c.question for c in clauses)),
         "worry": float(bool(_WORRY.search(text))),
         "cjk": float(len(_CJK.findall(text))),
+        "courtesy": float(_courtesy_only(text)),
         # Whether the message names joining or any term a reason is about: without either, nothing in it can be
         # what a candidate wavers about ("算了算了，我找到了", "不好意思刚才手滑了").
         "about": float(bool(_JOIN_WORD.search(text)) or max(scores.values(), default=0.0) >= 1.0),

@@ -263,6 +263,11 @@ def test_alerts_beyond_the_obvious_cues(text, level):
     "不用给我留位置了",
     "这个班次我接受不了，我不来",
     "把我的名字从名单上划掉吧",
+    "群里就把我移出吧，不来了",
+    "你们那边我不去了，别再打电话了",
+    "想来想去，我还是别去了",
+    "我已向另一家医院确认入职，抱歉",
+    "已经在另一家物流公司上班了",
 ])
 def test_declines_in_set_phrases_and_procedure_questions_are_withdrawals(text):
     assert analyze(text).level == "withdrawal", (text, analyze(text))
@@ -292,6 +297,19 @@ def test_a_procedure_question_while_deliberating_stays_hesitation(text):
 ])
 def test_declining_a_rival_or_ending_a_chat_is_not_a_withdrawal(text):
     assert analyze(text).level == "none", (text, analyze(text))
+
+
+@pytest.mark.parametrize("text,courtesy", [
+    ("非常感谢您这几周的安排，辛苦了🙏", True),  # however much it sounds like a goodbye
+    ("真的给您添麻烦了，实在不好意思[抱拳]", True),
+    ("谢谢理解", True),
+    ("谢谢您，但这个offer我不接了", False),  # says what it gives up
+    ("感谢这段时间的照顾，我去另一家了", False),
+    ("我再考虑一下，谢谢", False),
+    ("好的", False),  # no thanks in it at all
+])
+def test_a_message_of_courtesy_only_is_marked_for_the_combiner(text, courtesy):
+    assert analyze(text).features["courtesy"] == float(courtesy)
 
 
 @pytest.mark.parametrize("text,mandarin", [
