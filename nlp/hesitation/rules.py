@@ -100,7 +100,10 @@ _REDIRECT = re.compile(r"(?:跟|和|告诉|回复|通知|拒绝|回绝)(?:另一
                        r"|(?:直接|跟他们|跟她|跟他|回他们|告诉他们)说")
 # Asking how to carry a withdrawal out is not asking whether to: "放弃入职在哪个菜单？", "请问放弃入职要填什么表".
 _PROCEDURE = re.compile(r"流程|手续|什么表|哪个表|菜单|找谁|在哪|哪里|哪个地址|寄到|怎么(?:操作|弄|点|退|取消|填|提交|办)|"
-                        r"签什么|填什么|准备什么|直接.{0,8}点|发邮件|点(?:了)?(?:拒绝|放弃)|系统里|小程序")
+                        r"签什么|填什么|准备什么|直接.{0,8}点|发邮件|点(?:了)?(?:拒绝|放弃)|系统里|小程序|"
+                        r"(?:^|请问)怎么(?:放弃|拒绝|退出|解约)|跟谁说|联系谁|申请表|什么材料|(?:需要|要)做什么")
+# ... but not a question about what the system shows, a slip, or what it would cost ("放弃入职的流程复杂吗？会影响档案吗").
+_STATE_Q = re.compile(r"显示|怎么回事|为什么|怎么会|没点|不小心|手滑|误点|点错|弄错|复杂吗|麻烦吗|影响")
 _OTHER_SIGNED = re.compile(r"(?:另一家|另外一家|别家|其他公司|别的公司|别的offer|其他offer|另一个offer|另一份)")
 _SIGNED = re.compile(r"(?:已经|已)(?:签|答应|接受|入职|去)了|(?:我)?签了(?:那边|他们)")
 _FAMILY_AGENT = re.compile(r"(?:家里|家人|爸|妈|父母|老婆|老公|媳妇|爱人|对象|男朋友|女朋友|男友|女友|家里人)"
@@ -219,20 +222,30 @@ _KEEP_AFTER = re.compile(r"^(?:$|要不要(?:去|来|入职|接|签|过去|放�
                          r"offer|哪|两|选哪|死|了$|了[，。!！]|中|啊|呢|吗|还|不知道|是不是|是否|到底|这|要去|着|的|过了?$)")
 _DROP_AFTER = re.compile(r"^(?:是(?!不是|否)|带|买|穿|住|考个|考驾照|学|提前|请|坐|选了|换|吃|用|"
                          r"(?:半天|很久|一下)?还是(?:买|选|坐|带|穿))")
+# Ending a chat, not the application: "好的，那就到此为止，谢谢解答", "那我不耽误大家休息了，明天见".
+_CHAT_END_CUE = re.compile(r"到此为止|耽误|耽搁")
+_CHAT_END = re.compile(r"明天|下次|回头|再聊|晚安|再问|再填|解答|有事再|先这样|先下|长话短说|登录")
+# A give-up that names nothing ("干脆放弃了", "只能作罢") is about the thing named just before it, if that is not the job.
+_GENERIC_CUE = re.compile(r"(?:还是|只好|干脆|索性|最终|最后|这次|先|我|这边|就|只能|决定|选择|我要|我决定|那就|就此)*(?:先|就)?"
+                          r"(?:放弃|退出|拒绝|作罢|谢绝|婉谢|辞谢|点了拒绝|点拒绝|只能错过|错过|另[作做](?:安排|打算))(?:了|吧|啦|掉)?")
+_JOIN_OR_TRAINING = re.compile(_JOIN_WORD.pattern + "|培训")
+_NAMES_US = re.compile(r"来|入职|报到|加入|你们|贵司")
 _RIVAL = re.compile(r"考研|考公|考编|读研|出国|实习|那边|另一家|别家|那家|其他公司|别的公司")
 # A rival plan as the topic of the clause, the cue its comment: "美团的意向书我放弃了", "外企那个终面我放弃了",
 # "选调生的资格我主动放弃了". (Not a bare "X那边": "深圳那边我不去了" may be our own site.)
 _RIVAL_TOPIC = re.compile(
+    rf"(?<!准备)(?<!打算)(?<!要)(?<!去)(?<!想)(?<!决定)"  # "准备考公我就不去了" is pursuing it
     rf"(?:考研|考公|考编|读研|读博|研究生|博士|phd|留学|出国|选调|调剂|别家|另一家|另外一家|那家|其他公司|别的公司|外企|国企|央企|"
     rf"猎头|{L.EMPLOYER})(?:生)?(?:的|那边的?|那家的?|那个|那份)?\s?(?:offer|意向书|终面|面试|岗|岗位|名额|资格|录取|邀请|签约意向|"
     r"调剂|机会|这条路)?(?:我|也|就|都|已经|已|主动|直接|早就|果断|还是)*$")
 # Telling the rival: "跟杭州那家说了不去了", "广州那边我已经回复不去了".
-_TOLD_RIVAL = re.compile(r"(?:跟|和|给|告诉|通知|回复)[^,]{0,6}?(?:那家|那边|他们|人家|对方|另一家|别家)(?:的hr)?(?:说|回复|讲)?(?:了)?"
-                         r"(?:我)?(?:已经)?$|(?<!你们)(?<!您)那边(?:我)?(?:已经)?(?:回复|回绝|答复|说)(?:了)?$")
+_TOLD_RIVAL = re.compile(r"(?:跟|和|给|告诉|通知|回复)(?!你们|您|你|hr|贵司|公司)[^,]{0,6}?(?:那家|那边|人家|对方|另一家|别家)(?:的hr)?"
+                         r"(?:说|回复|讲)?(?:了)?(?:我)?(?:已经)?$"
+                         r"|(?<!你们)(?<!您)(?<!你)(?<!hr)(?<!公司)(?<!贵司)(?<!人事)(?<!招聘)那边(?:我)?(?:已经)?(?:回复|回绝|答复|说)(?:了)?$")
 # A perk or payout named just before the cue is what is given up ("前司的年终奖我就放弃了", "签字费不要了也行").
 _PERK_BEFORE = re.compile(r"(?:年终奖|奖金|期权|股票|签字费|补贴|补助|房补|餐补|车补|报销|补偿金|赔偿|加项)(?:我|也|就|都)*$")
 # An event or thing named just before the cue is its object even beside a join word ("公司年会我不去了").
-_OBJECT_BEFORE = re.compile(f"{L.EVENT_BEFORE}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个|可能|估计|应该)*$")
+_OBJECT_BEFORE = re.compile(f"{L.EVENT_BEFORE}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个|可能|估计|应该|自己)*$")
 _CHOICE = re.compile(r"还是(?!不)(?!算了)")
 _JOIN_CHOICE = re.compile(r"(?:去|来|入职|offer|接|这边|你们|那边|那家|公司)还是|还是(?:去|来|入职|接|放弃|算了|不)")
 _DELIBERATE_END = re.compile(r"(?:考虑|想想|犹豫|纠结|在想|考虑中)(?:一下|下)?$")
@@ -263,12 +276,19 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
                 return True
             if _KEEP_AFTER.match(rest):
                 return False
+    if kind == "withdraw" and _CHAT_END_CUE.search(cue) and _CHAT_END.search(message):
+        return True  # "今天的沟通就到此为止，晚安"
+    if kind == "withdraw" and _GENERIC_CUE.fullmatch(cue) and not _JOIN_OR_TRAINING.search(message):
+        at = message.find(clause)
+        if _OTHER_OBJECT.search(message[max(0, at - 12): at + len(clause)]):
+            return True  # "车票太难抢了，还是放弃吧", "app一直闪退，我就退出了"
     if kind == "withdraw" and _REDIRECT.search(prefix):
         return True  # "怎么跟另一家说我不去了"
     if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
         return True  # "考公我放弃了": giving up the rival plan is good news
-    if kind == "withdraw" and (_RIVAL_TOPIC.search(prefix) or _TOLD_RIVAL.search(prefix)):
-        return True  # "外企那个终面我放弃了", "跟杭州那家说了不去了"
+    if kind == "withdraw" and (_TOLD_RIVAL.search(prefix)
+                               or (_RIVAL_TOPIC.search(prefix) and not _NAMES_US.search(cue))):
+        return True  # "外企那个终面我放弃了", "跟杭州那家说了不去了"; but "读研我就不来了" is about us
     if kind == "withdraw" and (_PERK_BEFORE.search(prefix) or _OBJECT_BEFORE.search(prefix)):
         return True  # "前司的年终奖我就放弃了", "公司年会我不去了": a payout or an event given up, not the job
     if kind == "delay" and not cue.endswith("的话") and _CONDITIONAL.search(clause) \
@@ -380,12 +400,12 @@ def _best_reason(scores: dict[str, float], floor: float = 0.5) -> str | None:
     return best if scores[best] >= floor else None
 
 
-@lru_cache(maxsize=4096)
 def _courtesy_only(text: str) -> bool:
     """Thanks, apologies and sign-offs and nothing else ("非常感谢您这段时间的细心安排，辛苦了🙏")."""
     return bool(_COURTESY_WORD.search(text)) and not _COURTESY_PAD.sub("", text)
 
 
+@lru_cache(maxsize=4096)
 def analyze(raw: str) -> RuleResult:
     """Rule verdict for one message (cached: the same short messages recur in chat)."""
     text = said(raw)
@@ -416,8 +436,8 @@ def analyze(raw: str) -> RuleResult:
     level_hits: list[tuple[str, Hit]] = []
     for h in effective:
         if h.kind == "withdraw":
-            asked = h.question and not (_PROCEDURE.search(clauses[h.clause].text) and not h.conditional
-                                        and h.strength >= 0.8 and not hesitates)
+            asked = h.question and not (_PROCEDURE.search(clauses[h.clause].text) and not _STATE_Q.search(text)
+                                        and not h.conditional and h.strength >= 0.8 and not hesitates)
             soft = (asked or h.hedge_strong or (h.conditional and (h.hedge_soft or late_question[h.clause]))
                     or (h.hedge_soft and not finality) or (has_request and h.strength < 0.9))
             if h.strength < 0.5 and not any(x.kind == "withdraw" and x.strength >= 0.6 for x in effective):

@@ -268,6 +268,13 @@ def test_alerts_beyond_the_obvious_cues(text, level):
     "想来想去，我还是别去了",
     "我已向另一家医院确认入职，抱歉",
     "已经在另一家物流公司上班了",
+    "我还是放弃吧[捂脸]",  # emoji and emoticons after the words
+    "抱歉，我这边退出🙏",
+    "就不占你们的名额了",
+    "HR那边我已经说了不去了",  # our own side told: not a rival
+    "跟你们那边说了不来了",
+    "读研我就不来了",  # a rival plan as the reason, and the cue names coming here
+    "请问怎么放弃入职？",
 ])
 def test_declines_in_set_phrases_and_procedure_questions_are_withdrawals(text):
     assert analyze(text).level == "withdrawal", (text, analyze(text))
@@ -279,6 +286,21 @@ def test_declines_in_set_phrases_and_procedure_questions_are_withdrawals(text):
 ])
 def test_a_procedure_question_while_deliberating_stays_hesitation(text):
     assert analyze(text).level == "hesitation", (text, analyze(text))
+
+
+@pytest.mark.parametrize("text", [
+    "放弃入职的流程复杂吗？会影响档案吗",  # what it would cost
+    "系统里怎么显示我已放弃入职？我没点啊",  # what the system shows
+])
+def test_a_question_about_what_withdrawing_costs_or_shows_is_not_a_withdrawal(text):
+    assert analyze(text).level != "withdrawal", (text, analyze(text))
+
+
+def test_rule_verdicts_are_cached():
+    analyze.cache_clear()  # the latency bench clears it between runs
+    analyze("我再考虑一下")
+    analyze("我再考虑一下")
+    assert analyze.cache_info().hits == 1
 
 
 @pytest.mark.parametrize("text", [
@@ -299,6 +321,28 @@ def test_declining_a_rival_or_ending_a_chat_is_not_a_withdrawal(text):
     assert analyze(text).level == "none", (text, analyze(text))
 
 
+@pytest.mark.parametrize("text", [
+    "好的，那就到此为止，谢谢解答",  # a chat ending
+    "那我不耽误大家休息了，明天见",
+    "放心，我肯定来，绝不浪费名额",
+    "我现在还在别的地方上班，月底交接完就过来",  # a notice period
+    "向其他同学确认了，明天八点集合",
+    "不小心点了拒绝怎么办？",  # a slip, not a decision
+    "小程序要获取位置，我点了拒绝，现在打不了卡",
+    "系统里显示入职流程已终止，是怎么回事？",
+    "请问怎么取消入职体检的预约？",
+    "车票太难抢了，还是放弃吧，坐大巴",  # a give-up that names nothing is about the thing before it
+    "app一直闪退，我就退出了",
+    "周六的篮球赛只能错过了",
+    "班车名额退掉吧，我自己开车",
+    "妈你还是别来了，我自己去报到",  # said to someone else
+    "新人群把我移出了，我还能进吗",
+    "选修的英语培训我就不参加了",
+])
+def test_ordinary_messages_beside_the_new_decline_phrases_raise_no_alert(text):
+    assert analyze(text).level not in ("hesitation", "withdrawal"), (text, analyze(text))
+
+
 @pytest.mark.parametrize("text,courtesy", [
     ("非常感谢您这几周的安排，辛苦了🙏", True),  # however much it sounds like a goodbye
     ("真的给您添麻烦了，实在不好意思[抱拳]", True),
@@ -315,8 +359,12 @@ def test_a_message_of_courtesy_only_is_marked_for_the_combiner(text, courtesy):
 @pytest.mark.parametrize("text,mandarin", [
     ("份工唔嚟啦，唔该晒", "这份工作不来啦,谢谢"),
     ("屋企有事，冇得去喇", "家里有事,没法去了"),
-    ("你哋呢边我冇去喇", "你们这边我不去了"),
-    ("咁远我都照去", "那远我都照去"),
+    ("你哋呢边我唔去喇", "你们这边我不去了"),
+    ("上个礼拜嘅培训我冇去", "上个礼拜的培训我没去"),  # 冇去 is "did not go"
+    ("咁远我都照去", "这么远我都照去"),
+    ("咁我听日直接去", "那我明天直接去"),
+    ("听日去唔到，后日得唔得", "明天去不了,后日行不行"),
+    ("份工资几时出", "份工资几时出"),  # 份工资 is not 份工
     ("人工咁低", "人工这么低"),
     ("唔，好的", "唔,好的"),  # a Mandarin "mm" stays
     ("喇叭坏了", "喇叭坏了"),
