@@ -254,7 +254,7 @@ _JOIN_START = re.compile(r"^(?:跳|读|接受|先?不?去|先?不?来|入职|接
 
 
 def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str, message: str,
-                     next_clause: str = "") -> bool:
+                     next_clause: str = "", lead: str = "") -> bool:
     """True when the cue is about something other than joining ("在犹豫要不要提前一天过去", "团建我不去了")."""
     if kind == "hesitate" and re.match(r"^(?:啥|什么)", suffix):
         return True  # "犹豫啥，冲就完了": rhetorical
@@ -278,10 +278,9 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
                 return False
     if kind == "withdraw" and _CHAT_END_CUE.search(cue) and _CHAT_END.search(message):
         return True  # "今天的沟通就到此为止，晚安"
-    if kind == "withdraw" and _GENERIC_CUE.fullmatch(cue) and not _JOIN_OR_TRAINING.search(message):
-        at = message.find(clause)
-        if _OTHER_OBJECT.search(message[max(0, at - 12): at + len(clause)]):
-            return True  # "车票太难抢了，还是放弃吧", "app一直闪退，我就退出了"
+    if kind == "withdraw" and _GENERIC_CUE.fullmatch(cue) and not _JOIN_OR_TRAINING.search(message) \
+            and _OTHER_OBJECT.search(lead + clause):
+        return True  # "车票太难抢了，还是放弃吧", "app一直闪退，我就退出了": `lead` is what comes just before the clause
     if kind == "withdraw" and _REDIRECT.search(prefix):
         return True  # "怎么跟另一家说我不去了"
     if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
@@ -324,7 +323,8 @@ def _hits(text: str, clauses: list[_Clause]) -> list[Hit]:
                     own_subject = "我" in prefix or _THIRD.search(prefix)
                     h.third_party = _is_third_party(prefix) or (carried_third and not own_subject)
                     nxt = clauses[ci + 1].text if ci + 1 < len(clauses) else ""
-                    h.other_object = _object_elsewhere(kind, m.group(0), prefix, suffix, cl.text, text, nxt)
+                    lead = text[max(0, cl.start - 12): cl.start]
+                    h.other_object = _object_elsewhere(kind, m.group(0), prefix, suffix, cl.text, text, nxt, lead)
                     if kind == "withdraw" and m.group(0).startswith("不") and prefix.endswith(m.group(0)[1:2]):
                         h.other_object = True  # "会不会去了之后又被调走": A-not-A question, not a refusal
                     h.question = cl.question
