@@ -25,10 +25,11 @@ def _messages() -> list[str]:
 
 
 def _clear_caches() -> None:
-    from nlp.hesitation.rules import analyze
+    from nlp.hesitation.rules import analyze, said
     from nlp.tokenize import _cut
 
     analyze.cache_clear()
+    said.cache_clear()
     _cut.cache_clear()
 
 

@@ -43,10 +43,21 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _cut(text: str) -> tuple[str, ...]:
-    return tuple(t for t in tokenizer().lcut(text) if t.strip())
+def _cut(text: str) -> tuple[tuple[int, str], ...]:
+    """(position, token) of every token of `text`, white space dropped."""
+    out, pos = [], 0
+    for token in tokenizer().lcut(text):
+        if token.strip():
+            out.append((pos, token))
+        pos += len(token)
+    return tuple(out)
 
 
 def tokens(text: str) -> list[str]:
     """Tokens of the normalised text, white space dropped."""
+    return [token for _, token in _cut(normalize(text))]
+
+
+def token_spans(text: str) -> list[tuple[int, str]]:
+    """(position in `normalize(text)`, token) of the tokens of the normalised text, white space dropped."""
     return list(_cut(normalize(text)))

@@ -168,8 +168,10 @@ def clean(text: str) -> str:
     return _EMPLOYER_AS_COMPANY.sub("别家", text) if _EMPLOYER_NAME.search(text) else text
 
 
+@lru_cache(maxsize=4096)
 def said(text: str) -> str:
-    """The cleaned text with quoted words blanked: they are mentioned, not said (rules and text models alike)."""
+    """The cleaned text with quoted words blanked: they are mentioned, not said (rules and text models alike; cached,
+    as the rules and each text analyzer start from it)."""
     return _QUOTED.sub("“”", clean(text))
 
 
@@ -187,17 +189,18 @@ def _clauses(text: str) -> list[_Clause]:
     return out
 
 
-def clause_contexts(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """Each clause of a said() text with the contexts it stands in: Q a question, T someone else (named, and no 我
-    after), P the past, C a condition, L the last clause of several (the text models tag words with them,
-    model.scope_grams)."""
+def clause_contexts(text: str) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Each clause of a said() text, stripped, with where it starts and the contexts it stands in: Q a question, T
+    someone else (named, and no 我 after), P the past, C a condition, L the last clause of several (the text models
+    tag words with them, model.scope_grams)."""
     clauses = _clauses(text)
     out = []
     for i, clause in enumerate(clauses):
         body = clause.text.strip()
+        start = clause.start + len(clause.text) - len(clause.text.lstrip())
         marks = (("Q", clause.question), ("T", _someone_else_speaks(body)), ("P", bool(_PAST.search(body))),
                  ("C", bool(_CONDITIONAL.search(body))), ("L", 0 < i == len(clauses) - 1))
-        out.append((body, tuple(tag for tag, hit in marks if hit)))
+        out.append((start, body, tuple(tag for tag, hit in marks if hit)))
     return out
 
 
