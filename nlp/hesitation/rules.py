@@ -249,6 +249,10 @@ _TOLD_RIVAL = re.compile(r"(?:跟|和|给|告诉|通知|回复)(?!你们|您|你
 _PERK_BEFORE = re.compile(r"(?:年终奖|奖金|期权|股票|签字费|补贴|补助|房补|餐补|车补|报销|补偿金|赔偿|加项)(?:我|也|就|都)*$")
 # An event or thing named just before the cue is its object even beside a join word ("公司年会我不去了").
 _OBJECT_BEFORE = re.compile(f"{L.EVENT_BEFORE}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个|可能|估计|应该|自己)*$")
+_OBJECT_AFTER = re.compile(L.EVENT_BEFORE)
+_STOP_SENDING = re.compile(r"(?:别|甭|不要|不用)(?:再)?(?:给(?:我|俺))?(?:发|推|排)[\u4e00-\u9fff]{0,4}")
+# Said in jest: "我不干了！这个表格填了三遍都提交失败 开玩笑的" takes back what came before it.
+_JOKING = re.compile(r"开(?:个)?玩笑(?:的|啦|哈|呢)?|逗你(?:的|玩)|说着玩的")
 _CHOICE = re.compile(r"还是(?!不)(?!算了)")
 _JOIN_CHOICE = re.compile(r"(?:去|来|入职|offer|接|这边|你们|那边|那家|公司)还是|还是(?:去|来|入职|接|放弃|算了|不)")
 _DELIBERATE_END = re.compile(r"(?:考虑|想想|犹豫|纠结|在想|考虑中)(?:一下|下)?$")
@@ -284,10 +288,14 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
     if kind == "withdraw" and _GENERIC_CUE.fullmatch(cue) and not _JOIN_OR_TRAINING.search(message) \
             and _OTHER_OBJECT.search(lead + clause):
         return True  # "车票太难抢了，还是放弃吧", "app一直闪退，我就退出了": `lead` is what comes just before the clause
+    if kind == "withdraw" and re.search(r"不(?:去|来|参加)$", cue) and _OBJECT_AFTER.match(suffix):
+        return True  # "我就不去聚会了": the cue stops where its object begins
     if kind == "withdraw" and _REDIRECT.search(prefix):
         return True  # "怎么跟另一家说我不去了"
     if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
         return True  # "考公我放弃了": giving up the rival plan is good news
+    if kind == "withdraw" and re.search(r"offer(?:我)?(?:已经)?(?:接了|签了|接受了|答应了)$", cue):
+        return False  # "国企那边的offer我接了": the rival's offer taken, not declined
     if kind == "withdraw" and (_TOLD_RIVAL.search(prefix)
                                or (_RIVAL_TOPIC.search(prefix) and not _NAMES_US.search(cue))):
         return True  # "外企那个终面我放弃了", "跟杭州那家说了不去了"; but "读研我就不来了" is about us
@@ -299,8 +307,9 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
     if kind in ("withdraw", "delay", "hesitate", "renege_q"):
         if _OTHER_OBJECT.search(clause) and not _JOIN_WORD.search(clause):
             return True
-        if len(cue) <= 3 and not _JOIN_WORD.search(message) and _OTHER_OBJECT.search(message):
-            return True  # "放弃了放弃了，这个体检预约系统太难用了"
+        if len(cue) <= 3 and not _JOIN_WORD.search(message) and _OTHER_OBJECT.search(_STOP_SENDING.sub("", message)):
+            return True  # "放弃了放弃了，这个体检预约系统太难用了"; but in "俺不去了，甭再给俺发任务了" the tasks
+            # are what the candidate wants stopped, not what is given up
     if kind == "delay" and _NOT_START.search(clause):
         return True  # "培训第一天能晚到半小时吗", "能晚几天再确认入职吗" (a hold, not a later start)
     if kind == "delay" and _RUMOUR.search(clause) and not re.search(r"我|能不能|能否|可不可以|申请", clause):
@@ -323,7 +332,7 @@ def _hits(text: str, clauses: list[_Clause]) -> list[Hit]:
                     h = Hit(kind, m.group(0), w, ci, cl.start + m.start())
                     h.negated = (kind != "renege_q" and bool(_NEG_BEFORE.search(prefix[-6:]))
                                  and not _A_NOT_A.search(prefix))
-                    own_subject = "我" in prefix or _THIRD.search(prefix)
+                    own_subject = "我" in prefix + m.group(0) or _THIRD.search(prefix)  # "…，我还是算了" is mine
                     h.third_party = _is_third_party(prefix) or (carried_third and not own_subject)
                     nxt = clauses[ci + 1].text if ci + 1 < len(clauses) else ""
                     lead = text[max(0, cl.start - 12): cl.start]
@@ -464,7 +473,9 @@ def analyze(raw: str) -> RuleResult:
         weak_only = max_strength < 0.9 or all(h.kind in ("renege_q", "hold") for _, h in level_hits)
         withdrawn = any(lv == "withdrawal" for lv, _ in level_hits)
         after = [strong for p, _, strong in reassures if p > last_alert]
-        if withdrawn:
+        if _JOKING.search(text, last_alert):
+            settled = True
+        elif withdrawn:
             settled = any(after)  # only a commitment to come cancels "不去了" said before it
         else:
             settled = bool(after) or (weak_only and bool(strong_reassure))

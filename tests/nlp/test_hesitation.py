@@ -422,6 +422,55 @@ def test_quoted_words_are_blanked_for_the_text_models_too():
     assert "再想想" not in char_ngrams("我点错了“我再想想”那个按钮")
 
 
+@pytest.mark.parametrize("text", [
+    "工资就这么点 那就拉倒吧",  # terse and set-phrase declines
+    "婉拒了，谢谢",
+    "夜班太多 这活俺不干了",
+    "算了 我还是找个离家近的工作吧",
+    "我接了朋友介绍的那份工作，不好意思",  # another way taken
+    "我已经跟那家回复了确认，抱歉",
+    "国企那边的offer我接了，这边抱歉",
+    "麻烦把我的入职流程关掉吧",  # the process closed, the first day skipped
+    "培训那天我就不露面了，手续怎么办",
+    "你们这边的解约函麻烦寄给我",
+    "以后有机会再投你们吧，这次抱歉",  # the door left open for later
+    "恐怕我不是合适的人选，抱歉",
+    "想了很久，决定留在老家了",
+    "等不了那么久了，抱歉",
+    "我不去了哈，别再给我推消息了",  # what is to stop is the messages, what is given up is the job
+    "问了好几个师兄都说那边天天加班，我还是算了，谢谢",  # the cue's own 我 outweighs the subject before it
+])
+def test_terse_taken_elsewhere_and_door_open_declines_are_withdrawals(text):
+    assert analyze(text).level == "withdrawal", (text, analyze(text))
+
+
+@pytest.mark.parametrize("text", [
+    "拉倒吧你，又骗我",  # scoffing
+    "我婉拒了老板的挽留，下周就过来",  # a counter-offer turned down
+    "我就不去聚餐了，报到见",  # the object right after the cue
+    "流程结束了吗？我还没收到短信",
+    "对方说解约函下周才能开",  # the other company's letter
+    "以后有机会再来公司总部参观",
+    "我怕我不是合适的人选，培训能跟上吗",
+    "我不干了！开玩笑的，表格帮我看看",  # taken back in jest
+    "我同学劝我找个轻松点的，我说不用",
+])
+def test_lookalikes_of_those_declines_raise_no_withdrawal(text):
+    assert analyze(text).level != "withdrawal", (text, analyze(text))
+
+
+def test_scope_grams_are_the_whole_texts_tokens_inside_each_clause():
+    # One jieba cut of the message serves both analyzers; cutting each clause apart gives the same tokens.
+    from nlp.hesitation.rules import clause_contexts, said
+    from nlp.tokenize import tokens
+
+    for text in ["我室友说那边加班多，他在纠结要不要去。我不纠结，下周见！", "如果工资不涨 我就不来了...真的",
+                 "之前犹豫过~现在想清楚了；offer我接受", "听说有人放弃入职了？我可不会"]:
+        expected = [f"{tag}:{word}" for _, body, tags in clause_contexts(said(text)) if tags
+                    for word in tokens(body) for tag in tags]
+        assert expected and scope_grams(text) == expected, text
+
+
 @pytest.mark.parametrize("text,tagged", [
     ("我室友在纠结", {"T:纠结"}),  # someone else's
     ("之前纠结过，现在想清楚了", {"P:纠结", "L:想清楚"}),  # the past, and the last clause of two
