@@ -328,7 +328,7 @@ def level_features(levels: list[list[float]], rule: RuleResult) -> list[float]:
     f += [float(rule.level == lv) for lv in LEVELS] + [rule.strength]
     f += [min(ft["n_withdraw"], 2), min(ft["n_hesitate"], 2), min(ft["n_reassure"], 2), min(ft["n_neg"], 2),
           min(ft["n_third"], 2), ft["question"], ft["worry"], ft["about"], ft["cancelled"], math.log1p(ft["cjk"]),
-          ft["courtesy"]]
+          ft["courtesy"], ft["others"]]
     return f
 
 

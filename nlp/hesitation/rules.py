@@ -7,7 +7,8 @@ A message is cut into clauses at punctuation. Each cue match (lexicon.py) is jud
 - and the message as a whole can be reassured ("之前纠结过，现在想清楚了，肯定去"): a reassurance after the last
   alert cue, or beside only weak cues, turns the message back to none.
 The result is a RuleResult with a level, reason scores, the matched phrases and a few counts; the combination in
-__init__.py reads "cancelled" and "n_reassure" to stop the model from overruling a cue the rules set aside.
+model.py's combiner reads "cancelled", "others" and "n_reassure", so the text models do not overrule a cue the rules
+set aside.
 """
 
 from __future__ import annotations
@@ -250,6 +251,8 @@ _PERK_BEFORE = re.compile(r"(?:年终奖|奖金|期权|股票|签字费|补贴|�
 # An event or thing named just before the cue is its object even beside a join word ("公司年会我不去了").
 _OBJECT_BEFORE = re.compile(f"{L.EVENT_BEFORE}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个|可能|估计|应该|自己)*$")
 _OBJECT_AFTER = re.compile(L.EVENT_BEFORE)
+_RELAYED = re.compile(r"我是.{0,6}(?:妈妈|妈|爸爸|爸|家长|老婆|老公|爱人|妻子|丈夫|对象|女朋友|男朋友|姐姐|哥哥)|"
+                      r"(?:让|叫|托)我(?:来)?(?:转告|说|跟你们说|告诉)|替(?:他|她|孩子)|帮(?:他|她|孩子)(?:说|转达|请)")
 _STOP_SENDING = re.compile(r"(?:别|甭|不要|不用)(?:再)?(?:给(?:我|俺))?(?:发|推|排)[\u4e00-\u9fff]{0,4}")
 # Said in jest: "我不干了！这个表格填了三遍都提交失败 开玩笑的" takes back what came before it.
 _JOKING = re.compile(r"开(?:个)?玩笑(?:的|啦|哈|呢)?|逗你(?:的|玩)|说着玩的")
@@ -535,5 +538,9 @@ def analyze(raw: str) -> RuleResult:
         # Cues the rules saw and deliberately set aside (negated, someone else's, another object, settled):
         # the model must not overrule those.
         "cancelled": float(any(not h.effective for h in hits) or (had_alert_cues and not level_hits)),
+        # Of those, cues that were someone else's and nothing of the speaker's own: "听说有人放弃入职了，名额会补吗"
+        # names a withdrawal and a 名额, as real withdrawals do, but they are a third party's.
+        # A parent or partner speaking for the candidate ("我是他妈妈，孩子就不去了") is not such a third party.
+        "others": float(any(h.third_party for h in hits) and not level_hits and not _RELAYED.search(text)),
     }
     return RuleResult(level, reason, strength, list(dict.fromkeys(cues)), scores, features)

@@ -459,6 +459,18 @@ def test_lookalikes_of_those_declines_raise_no_withdrawal(text):
     assert analyze(text).level != "withdrawal", (text, analyze(text))
 
 
+@pytest.mark.parametrize("text,others", [
+    ("听说有人放弃入职了，名额会补吗", 1.0),  # someone else's withdrawal, and nothing of the speaker's
+    ("我室友说他不去了", 1.0),
+    ("我是他妈妈，孩子不去了，给你们添麻烦了", 0.0),  # a parent speaking for the candidate
+    ("他让我转告一下，他不去了", 0.0),
+    ("我不去了", 0.0),
+    ("室友说他不去了，我也不去了", 0.0),  # the speaker's own cue counts
+])
+def test_cues_that_are_only_someone_elses_are_marked_for_the_combiner(text, others):
+    assert analyze(text).features["others"] == others, analyze(text)
+
+
 def test_scope_grams_are_the_whole_texts_tokens_inside_each_clause():
     # One jieba cut of the message serves both analyzers; cutting each clause apart gives the same tokens.
     from nlp.hesitation.rules import clause_contexts, said
