@@ -291,6 +291,9 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
     if kind == "withdraw" and _GENERIC_CUE.fullmatch(cue) and not _JOIN_OR_TRAINING.search(message) \
             and _OTHER_OBJECT.search(lead + clause):
         return True  # "车票太难抢了，还是放弃吧", "app一直闪退，我就退出了": `lead` is what comes just before the clause
+    if kind == "withdraw" and cue.startswith("不干了") and (
+            _OTHER_OBJECT.search(next_clause) or re.search(r"收工|下班|休息|睡觉|游戏|吃饭|拍", next_clause)):
+        return True  # "不干了，今儿个收工！", "不干了 这破手机拍个证件照拍了二十张": the chore, not the job
     if kind == "withdraw" and re.search(r"不(?:去|来|参加)$", cue) and _OBJECT_AFTER.match(suffix):
         return True  # "我就不去聚会了": the cue stops where its object begins
     if kind == "withdraw" and _REDIRECT.search(prefix):

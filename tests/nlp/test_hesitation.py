@@ -439,6 +439,11 @@ def test_quoted_words_are_blanked_for_the_text_models_too():
     "等不了那么久了，抱歉",
     "我不去了哈，别再给我推消息了",  # what is to stop is the messages, what is given up is the job
     "问了好几个师兄都说那边天天加班，我还是算了，谢谢",  # the cue's own 我 outweighs the subject before it
+    "抱歉 签别家了",  # word orders and bare forms of the same
+    "工资太低 不干了",
+    "活太脏 那我还是另外找吧",
+    "我这边定了不过来了，资料麻烦删掉",
+    "我跟之前那家公司续签了，培训就不用排我了",
 ])
 def test_terse_taken_elsewhere_and_door_open_declines_are_withdrawals(text):
     assert analyze(text).level == "withdrawal", (text, analyze(text))
@@ -454,6 +459,10 @@ def test_terse_taken_elsewhere_and_door_open_declines_are_withdrawals(text):
     "我怕我不是合适的人选，培训能跟上吗",
     "我不干了！开玩笑的，表格帮我看看",  # taken back in jest
     "我同学劝我找个轻松点的，我说不用",
+    "我同学签别家了，我还是来你们这",
+    "房子我另外找吧，宿舍太挤",
+    "不干了 先去吃饭",  # a chore dropped for the evening
+    "你们会查我有没有签别家吗",
 ])
 def test_lookalikes_of_those_declines_raise_no_withdrawal(text):
     assert analyze(text).level != "withdrawal", (text, analyze(text))
