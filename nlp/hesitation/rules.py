@@ -251,11 +251,14 @@ _PERK_BEFORE = re.compile(r"(?:年终奖|奖金|期权|股票|签字费|补贴|�
 # An event or thing named just before the cue is its object even beside a join word ("公司年会我不去了").
 _OBJECT_BEFORE = re.compile(f"{L.EVENT_BEFORE}" r"(?:的事)?(?:我|也|就|都|这次|那天|那个|可能|估计|应该|自己)*$")
 _OBJECT_AFTER = re.compile(L.EVENT_BEFORE)
-_RELAYED = re.compile(r"我是.{0,6}(?:妈妈|妈|爸爸|爸|家长|老婆|老公|爱人|妻子|丈夫|对象|女朋友|男朋友|姐姐|哥哥)|"
+_RELAYED = re.compile(r"我是(?:他|她|孩子|小[\u4e00-\u9fff]|[\u4e00-\u9fff]{2,3}的)的?(?:妈妈|妈|爸爸|爸|家长|老婆|老公|爱人|妻子|丈夫|对象|"
+                      r"女朋友|男朋友|姐姐|哥哥)|"
                       r"(?:让|叫|托)我(?:来)?(?:转告|说|跟你们说|告诉)|替(?:他|她|孩子)|帮(?:他|她|孩子)(?:说|转达|请)")
+_CHORE = re.compile(r"收工|下班|休息|睡觉|睡会|游戏|吃饭|拍|表格|卫生|打扫|明天再|没电|作业|排队")
+_COUNTER = re.compile(r"挽留|留我|前公司|原公司|老东家|老板|领导|counter|加薪")
 _STOP_SENDING = re.compile(r"(?:别|甭|不要|不用)(?:再)?(?:给(?:我|俺))?(?:发|推|排)[\u4e00-\u9fff]{0,4}")
 # Said in jest: "我不干了！这个表格填了三遍都提交失败 开玩笑的" takes back what came before it.
-_JOKING = re.compile(r"开(?:个)?玩笑(?:的|啦|哈|呢)?|逗你(?:的|玩)|说着玩的")
+_JOKING = re.compile(r"(?<!不是)(?<!没)(?<!没有)(?<!简直)(?<!别)(?:开(?:个)?玩笑(?:的|啦|哈)|逗你(?:的|玩)|说着玩的)")
 _CHOICE = re.compile(r"还是(?!不)(?!算了)")
 _JOIN_CHOICE = re.compile(r"(?:去|来|入职|offer|接|这边|你们|那边|那家|公司)还是|还是(?:去|来|入职|接|放弃|算了|不)")
 _DELIBERATE_END = re.compile(r"(?:考虑|想想|犹豫|纠结|在想|考虑中)(?:一下|下)?$")
@@ -291,9 +294,11 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
     if kind == "withdraw" and _GENERIC_CUE.fullmatch(cue) and not _JOIN_OR_TRAINING.search(message) \
             and _OTHER_OBJECT.search(lead + clause):
         return True  # "车票太难抢了，还是放弃吧", "app一直闪退，我就退出了": `lead` is what comes just before the clause
-    if kind == "withdraw" and cue.startswith("不干了") and (
-            _OTHER_OBJECT.search(next_clause) or re.search(r"收工|下班|休息|睡觉|游戏|吃饭|拍", next_clause)):
-        return True  # "不干了，今儿个收工！", "不干了 这破手机拍个证件照拍了二十张": the chore, not the job
+    if kind == "withdraw" and "不干" in cue and (_OTHER_OBJECT.search(lead + clause + next_clause)
+                                                 or _CHORE.search(message)):
+        return True  # "不干了，今儿个收工！", "这个表格填了三遍都提交失败，不干了": the chore, not the job
+    if kind == "withdraw" and cue.startswith("婉拒") and _COUNTER.search(lead):
+        return True  # "前公司想让我多留一个月，婉拒了": the counter-offer is what is declined
     if kind == "withdraw" and re.search(r"不(?:去|来|参加)$", cue) and _OBJECT_AFTER.match(suffix):
         return True  # "我就不去聚会了": the cue stops where its object begins
     if kind == "withdraw" and _REDIRECT.search(prefix):

@@ -434,7 +434,8 @@ def test_quoted_words_are_blanked_for_the_text_models_too():
     "培训那天我就不露面了，手续怎么办",
     "你们这边的解约函麻烦寄给我",
     "以后有机会再投你们吧，这次抱歉",  # the door left open for later
-    "恐怕我不是合适的人选，抱歉",
+    "我不去了，不是开玩笑",  # a joke disowned is no take-back
+    "offer我拒了，没开玩笑",
     "想了很久，决定留在老家了",
     "等不了那么久了，抱歉",
     "我不去了哈，别再给我推消息了",  # what is to stop is the messages, what is given up is the job
@@ -463,6 +464,25 @@ def test_terse_taken_elsewhere_and_door_open_declines_are_withdrawals(text):
     "房子我另外找吧，宿舍太挤",
     "不干了 先去吃饭",  # a chore dropped for the evening
     "你们会查我有没有签别家吗",
+    "宿舍换不了就拉倒吧，我凑合住",  # a reviewer's ordinary messages that the first draft of these cues read as withdrawals
+    "前公司想让我多留一个月，婉拒了",
+    "这个表格填了三遍都提交失败，不干了",
+    "我不干了，先去吃饭",
+    "这充电宝又没电了，我还是找别的吧",
+    "我是接受了朋友推荐的工作才来面试的",
+    "宿舍的事我已经给那边回复确认了",
+    "你们那边的offer我已经接了，什么时候报到",
+    "我的入职流程关了吗？",
+    "入职流程结束后宿舍怎么分配？",
+    "我和原单位的解约函寄出去了，下周就能入职",
+    "我不想签别家",
+    "报销单填错了，下次再申请",
+    "组长让我当小组长，恐怕我不是合适的人选",
+    "国庆我决定回老家待几天",
+    "好想快点入职，等不到那天了！",
+    "另外找下宿管要一下钥匙",
+    "周末定了不去食堂吃了，自己做",
+    "和原来的单位签了解约协议，档案可以转过来了",
 ])
 def test_lookalikes_of_those_declines_raise_no_withdrawal(text):
     assert analyze(text).level != "withdrawal", (text, analyze(text))
