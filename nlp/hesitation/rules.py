@@ -234,6 +234,7 @@ _GENERIC_CUE = re.compile(r"(?:还是|只好|干脆|索性|最终|最后|这次|
                           r"(?:放弃|退出|拒绝|作罢|谢绝|婉谢|辞谢|点了拒绝|点拒绝|只能错过|错过|另[作做](?:安排|打算))(?:了|吧|啦|掉)?")
 _JOIN_OR_TRAINING = re.compile(_JOIN_WORD.pattern + "|培训")
 _NAMES_US = re.compile(r"来|入职|报到|加入|你们|贵司")
+_TAKEN = re.compile(r"offer(?:我)?(?:已经)?(?:接了|签了|接受了|答应了)$")
 _RIVAL = re.compile(r"考研|考公|考编|读研|出国|实习|那边|另一家|别家|那家|其他公司|别的公司")
 # A rival plan as the topic of the clause, the cue its comment: "美团的意向书我放弃了", "外企那个终面我放弃了",
 # "选调生的资格我主动放弃了". (Not a bare "X那边": "深圳那边我不去了" may be our own site.)
@@ -305,11 +306,10 @@ def _object_elsewhere(kind: str, cue: str, prefix: str, suffix: str, clause: str
         return True  # "怎么跟另一家说我不去了"
     if kind == "withdraw" and "放弃" in cue and _RIVAL.search(prefix):
         return True  # "考公我放弃了": giving up the rival plan is good news
-    if kind == "withdraw" and re.search(r"offer(?:我)?(?:已经)?(?:接了|签了|接受了|答应了)$", cue):
-        return False  # "国企那边的offer我接了": the rival's offer taken, not declined
-    if kind == "withdraw" and (_TOLD_RIVAL.search(prefix)
-                               or (_RIVAL_TOPIC.search(prefix) and not _NAMES_US.search(cue))):
-        return True  # "外企那个终面我放弃了", "跟杭州那家说了不去了"; but "读研我就不来了" is about us
+    if kind == "withdraw" and not _TAKEN.search(cue) and (
+            _TOLD_RIVAL.search(prefix) or (_RIVAL_TOPIC.search(prefix) and not _NAMES_US.search(cue))):
+        return True  # "外企那个终面我放弃了", "跟杭州那家说了不去了"; but "读研我就不来了" is about us, and in
+        # "国企那边的offer我接了" the rival's offer is taken, not declined
     if kind == "withdraw" and (_PERK_BEFORE.search(prefix) or _OBJECT_BEFORE.search(prefix)):
         return True  # "前司的年终奖我就放弃了", "公司年会我不去了": a payout or an event given up, not the job
     if kind == "delay" and not cue.endswith("的话") and _CONDITIONAL.search(clause) \
@@ -334,6 +334,8 @@ def _hits(text: str, clauses: list[_Clause]) -> list[Hit]:
     for ci, cl in enumerate(clauses):
         prev_cond = ci > 0 and bool(_COND_START.search(clauses[ci - 1].text))
         clause_hits: list[Hit] = []
+        nxt = clauses[ci + 1].text if ci + 1 < len(clauses) else ""
+        lead = text[max(0, cl.start - 12): cl.start]  # what comes just before the clause
         for kind, patterns in _ALERT_KINDS.items():
             if not _ALERT_ANY[kind].search(cl.text):
                 continue
@@ -345,8 +347,6 @@ def _hits(text: str, clauses: list[_Clause]) -> list[Hit]:
                                  and not _A_NOT_A.search(prefix))
                     own_subject = "我" in prefix + m.group(0) or _THIRD.search(prefix)  # "…，我还是算了" is mine
                     h.third_party = _is_third_party(prefix) or (carried_third and not own_subject)
-                    nxt = clauses[ci + 1].text if ci + 1 < len(clauses) else ""
-                    lead = text[max(0, cl.start - 12): cl.start]
                     h.other_object = _object_elsewhere(kind, m.group(0), prefix, suffix, cl.text, text, nxt, lead)
                     if kind == "withdraw" and m.group(0).startswith("不") and prefix.endswith(m.group(0)[1:2]):
                         h.other_object = True  # "会不会去了之后又被调走": A-not-A question, not a refusal
