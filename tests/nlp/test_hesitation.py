@@ -389,6 +389,21 @@ def test_reassurance_after_a_wobble_but_not_before_it():
     assert detect("之前肯定想去的，现在有点犹豫了").level == Level.HESITATION
 
 
+@pytest.mark.parametrize("text", ["我可能没法按时入职，离职证明还没拿到", "单位不放人，恐怕很难如期报到",
+                                  "交接太多，难以按时报到，能晚一周吗"])
+def test_on_time_after_cannot_is_no_reassurance(text):
+    # "按时入职" reassures ("我会按时入职的"), but not after 没法 / 很难 / 难以: there it is the term in doubt.
+    assert analyze(text).features["n_reassure"] == 0, analyze(text)
+
+
+@pytest.mark.parametrize("text,reassures", [
+    ("我接受这个offer", 1), ("好的，我已经接了你们的offer，下周见", 1),
+    ("是不是太冲动接了这个offer啊", 0), ("我接受了那边的offer", 0), ("是否接受offer我还得想想", 0),
+])
+def test_a_clause_that_only_accepts_our_offer_reassures(text, reassures):
+    assert analyze(text).features["n_reassure"] == reassures, analyze(text)
+
+
 def test_questions_and_hedges_soften_withdrawal():
     assert detect("我不去了").level == Level.WITHDRAWAL
     assert detect("签了offer还能反悔吗").level == Level.HESITATION
