@@ -217,9 +217,11 @@ class TextModel:
 def _logistic(x, y, c: float, balanced: bool) -> Linear:
     from sklearn.linear_model import LogisticRegression
 
-    # saga reaches the lbfgs optimum here (probabilities within 0.01) in a fraction of the time.
-    clf = LogisticRegression(C=c, solver="saga", max_iter=5000, class_weight="balanced" if balanced else None,
-                             random_state=0)
+    # saga reaches the lbfgs optimum here (probabilities within 0.01) in a fraction of the time. tol 1e-3 (not the
+    # default 1e-4) cut the build from 154 s to 98 s at 35,347 messages; the detector's level probabilities on the 9,374
+    # judge messages moved by 0.0004 on average, 0.034 at most, and one verdict of them changed.
+    clf = LogisticRegression(C=c, solver="saga", max_iter=5000, tol=1e-3,
+                             class_weight="balanced" if balanced else None, random_state=0)
     return Linear.from_sklearn(clf.fit(x, y))
 
 
